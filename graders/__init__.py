@@ -1,0 +1,1 @@
+"""The grading engine: catalogue, sandbox, harness, suites, runner and reports."""

@@ -1,0 +1,136 @@
+"""What is graded: the units of the course and the components a student writes.
+
+A component is one class or function of the exercise contract (../shared/DESIGN.md §3).
+It lives in one module of its unit's package (`exercises/<unit>/<module>.py`), is checked
+by one suite (`graders/suites/<unit>/test_<component>.py`) and, while it is graded, the
+other components it is built from (`uses`) are replaced by test doubles (graders/standins),
+so that a mistake in one component costs that component's points only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .i18n import Text
+
+SUITES = Path(__file__).parent / "suites"
+
+# Library calls that would skip an attention exercise: the grader notices them while the
+# student's code runs and withholds the points (see graders/sandbox/worker.py).
+ATTENTION_SHORTCUTS = (
+    "torch.nn.functional.scaled_dot_product_attention",
+    "torch.nn.functional.multi_head_attention_forward",
+    "torch.nn.MultiheadAttention",
+    "torch.nn.Transformer",
+    "torch.nn.TransformerEncoder",
+    "torch.nn.TransformerEncoderLayer",
+    "torch.nn.TransformerDecoder",
+    "torch.nn.TransformerDecoderLayer",
+)
+
+
+def snake(name: str) -> str:
+    """MultiHeadAttention -> multi_head_attention (function names stay as they are)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str  # the class or function name in the contract
+    unit: str
+    module: str  # module of the unit package that defines it
+    title: Text
+    uses: tuple[str, ...] = ()  # other components it is built from
+    forbidden: tuple[str, ...] = ()  # dotted names of shortcuts it may not call
+
+    @property
+    def suite(self) -> Path:
+        return SUITES / self.unit / f"test_{snake(self.name)}.py"
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str  # also the package folder under exercises/ and reference/
+    title: Text
+    components: tuple[Component, ...]
+
+
+def _transformer() -> Unit:
+    def c(name: str, module: str, en: str, ja: str, uses: tuple[str, ...] = ()) -> Component:
+        return Component(name, "transformer", module, Text(en, ja), uses, ATTENTION_SHORTCUTS)
+
+    return Unit(
+        "transformer",
+        Text("Transformer (Lecture-Transformer 01–05)", "Transformer（Lecture-Transformer 01〜05）"),
+        (
+            c("Embedder", "embedder", "token embedding", "トークン埋め込み"),
+            c("PositionalEncoder", "positional_encoding", "positional encoding", "位置エンコーディング"),
+            c(
+                "scaled_dot_product_attention",
+                "attention",
+                "scaled dot-product attention",
+                "スケール化内積注意",
+            ),
+            c("MultiHeadAttention", "attention", "multi-head attention", "マルチヘッド注意"),
+            c("FeedForwardNetwork", "feed_forward", "position-wise feed-forward", "位置ごとの全結合層"),
+            c(
+                "EncoderBlock",
+                "encoder",
+                "encoder block",
+                "エンコーダブロック",
+                ("MultiHeadAttention", "FeedForwardNetwork"),
+            ),
+            c(
+                "Encoder",
+                "encoder",
+                "encoder stack",
+                "エンコーダ",
+                ("Embedder", "PositionalEncoder", "EncoderBlock"),
+            ),
+            c(
+                "DecoderBlock",
+                "decoder",
+                "decoder block",
+                "デコーダブロック",
+                ("MultiHeadAttention", "FeedForwardNetwork"),
+            ),
+            c(
+                "Decoder",
+                "decoder",
+                "decoder stack",
+                "デコーダ",
+                ("Embedder", "PositionalEncoder", "DecoderBlock"),
+            ),
+            c("Transformer", "transformer", "encoder–decoder model", "Transformer 全体", ("Encoder", "Decoder")),
+            c("greedy_decode", "transformer", "greedy decoding", "貪欲法によるデコード"),
+        ),
+    )
+
+
+UNITS: tuple[Unit, ...] = (_transformer(),)
+COMPONENTS: dict[str, Component] = {c.name: c for u in UNITS for c in u.components}
+
+
+class UnknownComponent(ValueError):
+    pass
+
+
+def select(names: list[str] | None) -> list[Component]:
+    """The components named (case-insensitive), in catalogue order; all of them when None."""
+    if not names:
+        return list(COMPONENTS.values())
+    by_lower = {name.lower(): c for name, c in COMPONENTS.items()}
+    unknown = [n for n in names if n.lower() not in by_lower]
+    if unknown:
+        raise UnknownComponent(
+            f"unknown component {', '.join(unknown)}; `grader list` shows the components"
+        )
+    wanted = {by_lower[n.lower()].name for n in names}
+    return [c for c in COMPONENTS.values() if c.name in wanted]
+
+
+def module_components(unit: str, module: str) -> list[Component]:
+    """All components defined in one module of a unit, e.g. both of attention.py."""
+    return [c for c in COMPONENTS.values() if c.unit == unit and c.module == module]

@@ -1,0 +1,125 @@
+"""`grader` (also `python -m graders`): the command line.
+
+Each subcommand is a small function registered in COMMANDS; bad input ends with one clear
+line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from .catalogue import UNITS, UnknownComponent, select
+from .i18n import LANGS, Lang, default_lang
+from .sandbox.confine import Limits
+from .sandbox.settings import Settings
+from .sandbox.zygote import ForkServer
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line, exit status 2."""
+
+
+def add_grade(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("grade", help="grade a submission and print the report")
+    p.add_argument("submission", nargs="?", default="exercises", type=Path,
+                   help="folder laid out like exercises/ (default: exercises)")
+    p.add_argument("--component", "-c", action="append", metavar="NAME",
+                   help="grade only this component (repeatable)")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write Gradescope's results.json")
+    p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
+    add_limits(p)
+    p.set_defaults(run=run_grade)
+
+
+def add_limits(p: argparse.ArgumentParser) -> None:
+    d = Limits()
+    p.add_argument("--time-limit", type=float, default=Settings().time_s, metavar="S",
+                   help="seconds per test (default: %(default)s)")
+    p.add_argument("--memory-limit", type=int, default=d.memory_mb, metavar="MB",
+                   help="memory per worker beyond torch itself (default: %(default)s)")
+    p.add_argument("--output-limit", type=int, default=d.output_kb, metavar="KB",
+                   help="what the student's code may print (default: %(default)s)")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    if args.time_limit <= 0 or args.memory_limit <= 0 or args.output_limit <= 0:
+        raise UsageError("limits must be positive")
+    return Settings(args.time_limit, Limits(memory_mb=args.memory_limit, output_kb=args.output_limit))
+
+
+def writable(path: Path | None) -> None:
+    if path is not None and not path.resolve().parent.is_dir():
+        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
+
+
+def run_grade(args: argparse.Namespace, console: Console) -> int:
+    submission: Path = args.submission
+    if not submission.exists():
+        raise UsageError(f"submission {submission} does not exist")
+    if not submission.is_dir():
+        raise UsageError(f"submission {submission} is not a folder laid out like exercises/")
+    writable(args.json)
+    writable(args.junit)
+    components, settings = select(args.component), settings_from(args)
+    # The zygote imports torch in its own process while this one imports it for the reference.
+    server = ForkServer()
+    try:
+        from .reports import gradescope, junit, terminal
+        from .runner import grade
+
+        report = grade(submission.resolve(), components, settings, server=server)
+    finally:
+        server.close()
+    terminal.render(report, args.lang, console)
+    if args.json:
+        gradescope.write(report, args.json, args.lang)
+    if args.junit:
+        junit.write(report, args.junit, args.lang)
+    return terminal.exit_code(report)
+
+
+def add_list(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("list", help="list the units and components")
+    p.set_defaults(run=run_list)
+
+
+def run_list(args: argparse.Namespace, console: Console) -> int:
+    lang: Lang = args.lang
+    for unit in UNITS:
+        console.print(f"[bold]{unit.title.get(lang)}[/bold]  ({unit.name})")
+        for c in unit.components:
+            console.print(f"  {c.name:<30} {c.module + '.py':<24} {c.title.get(lang)}")
+    return 0
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_grade, add_list]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="grader", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    for add in COMMANDS:
+        add(sub)
+    for command in sub.choices.values():
+        command.add_argument("--lang", choices=LANGS, default=None,
+                             help="report language: ja or en (default: from the locale)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    args.lang = args.lang or default_lang()
+    console = Console()
+    try:
+        return args.run(args, console)
+    except (UsageError, UnknownComponent) as e:
+        print(f"grader: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("grader: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,262 @@
+"""The catalogue of known mistakes: what the report says when a failure matches one.
+
+Each entry is recognised by a test in graders/suites (which raises `Mistake(<id>)` when the
+student's output matches what the mistake produces) and proved by a mutant of the reference
+in tests/mutants.py that the suite must catch on the right component and name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .i18n import Text
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    id: str
+    message: Text  # what is wrong
+    fix: Text  # how to fix it, one line
+
+
+def _d(id: str, en: str, ja: str, fix_en: str, fix_ja: str) -> Diagnosis:
+    return Diagnosis(id, Text(en, ja), Text(fix_en, fix_ja))
+
+
+CATALOGUE: tuple[Diagnosis, ...] = (
+    # --- positional encoding and scaling ---------------------------------------------------
+    _d(
+        "pe_exponent_doubled",
+        "The positional-encoding exponent is doubled: the loop index already steps by 2, "
+        "and the formula multiplies it by 2 again.",
+        "位置エンコーディングの指数が2倍になっています。ループ変数 i がすでに2刻みなのに、"
+        "式でさらに 2 を掛けています。",
+        "Use 10000 ** (i / d_model) when i runs over 0, 2, 4, ... (or 2*k/d_model for k = i//2).",
+        "i が 0, 2, 4, ... と進むなら 10000 ** (i / d_model) を使います（k = i//2 なら 2*k/d_model）。",
+    ),
+    _d(
+        "pe_sin_cos_swapped",
+        "sin and cos are swapped: even columns take sin, odd columns take cos.",
+        "sin と cos が入れ替わっています。偶数列が sin、奇数列が cos です。",
+        "Set pe[:, 0::2] = sin(angle) and pe[:, 1::2] = cos(angle).",
+        "pe[:, 0::2] = sin(角度)、pe[:, 1::2] = cos(角度) としてください。",
+    ),
+    _d(
+        "pe_missing_scale",
+        "PositionalEncoder.forward adds the table without multiplying x by sqrt(d_model).",
+        "PositionalEncoder.forward で x に sqrt(d_model) を掛けずに位置エンコーディングを足しています。",
+        "Return math.sqrt(d_model) * x + pe[:L]: the scaling happens here and nowhere else.",
+        "math.sqrt(d_model) * x + pe[:L] を返してください。スケーリングはここだけで行います。",
+    ),
+    _d(
+        "scaled_twice",
+        "The embeddings are multiplied by sqrt(d_model) twice: once before the positional "
+        "encoder and again inside it.",
+        "埋め込みに sqrt(d_model) が2回掛かっています。位置エンコーダの前と、位置エンコーダの中です。",
+        "Scale only in PositionalEncoder.forward; Embedder and Encoder/Decoder must not scale.",
+        "スケーリングは PositionalEncoder.forward だけで行い、Embedder や Encoder/Decoder では掛けないでください。",
+    ),
+    _d(
+        "positional_encoding_skipped",
+        "The positional encoder is never applied: the model cannot tell positions apart.",
+        "位置エンコーダを通していません。モデルが位置を区別できません。",
+        "x = self.dropout(self.PE(self.embed(x))).",
+        "x = self.dropout(self.PE(self.embed(x))) としてください。",
+    ),
+    # --- attention ---------------------------------------------------------------------------
+    _d(
+        "missing_scale",
+        "The attention scores are not divided by sqrt(d_k).",
+        "注意スコアを sqrt(d_k) で割っていません。",
+        "scores = query @ key.transpose(-2, -1) / math.sqrt(d_k), with d_k = query.size(-1).",
+        "scores = query @ key.transpose(-2, -1) / math.sqrt(d_k)（d_k = query.size(-1)）としてください。",
+    ),
+    _d(
+        "scaled_by_d_model",
+        "The scores are divided by sqrt(d_model) instead of sqrt(d_k), the size of one head.",
+        "スコアを1ヘッドの次元 sqrt(d_k) ではなく sqrt(d_model) で割っています。",
+        "Divide by sqrt(d_k) where d_k = d_model // num_heads.",
+        "d_k = d_model // num_heads として sqrt(d_k) で割ってください。",
+    ),
+    _d(
+        "softmax_wrong_axis",
+        "softmax runs over the wrong axis: each query's weights must sum to 1 over the keys.",
+        "softmax の軸が違います。各クエリの重みはキー方向（最後の軸）で和が1になる必要があります。",
+        "Use torch.softmax(scores, dim=-1).",
+        "torch.softmax(scores, dim=-1) を使ってください。",
+    ),
+    _d(
+        "bool_mask_added",
+        "A bool mask is added to the scores (True becomes +1) instead of filling the masked "
+        "positions.",
+        "bool のマスクをスコアに足しています（True が +1 になるだけ）。マスク位置を埋める必要があります。",
+        "For bool masks use scores.masked_fill(~mask, float('-inf')); add only float masks.",
+        "bool マスクは scores.masked_fill(~mask, float('-inf')) とし、足すのは float マスクだけにします。",
+    ),
+    _d(
+        "mask_inverted",
+        "The bool mask is read the wrong way round: True means 'may attend', not 'masked'.",
+        "bool マスクの意味が逆です。True は「注意してよい」位置で、「隠す」位置ではありません。",
+        "Fill where the mask is False: scores.masked_fill(~mask, float('-inf')).",
+        "マスクが False の位置を埋めてください：scores.masked_fill(~mask, float('-inf'))。",
+    ),
+    _d(
+        "nan_on_fully_masked",
+        "A query whose keys are all masked gives NaN (softmax of a row of -inf).",
+        "すべてのキーがマスクされたクエリで NaN が出ています（-inf だけの行の softmax）。",
+        "Set the weights of fully masked rows to 0, e.g. weights.masked_fill(all_masked, 0.0).",
+        "全てマスクされた行の重みを 0 にしてください（例：weights.masked_fill(all_masked, 0.0)）。",
+    ),
+    _d(
+        "heads_split_wrong",
+        "The heads are split with view(B, H, L, d_k), which mixes positions into heads.",
+        "view(B, H, L, d_k) でヘッドに分割しており、位置とヘッドが混ざっています。",
+        "Split with x.view(B, L, H, d_k).transpose(1, 2).",
+        "x.view(B, L, H, d_k).transpose(1, 2) で分割してください。",
+    ),
+    _d(
+        "heads_merged_wrong",
+        "The heads are merged without moving the head axis back next to d_k first.",
+        "ヘッドを結合する前に、ヘッドの軸を d_k の隣へ戻していません。",
+        "Merge with out.transpose(1, 2).contiguous().view(B, L, d_model).",
+        "out.transpose(1, 2).contiguous().view(B, L, d_model) で結合してください。",
+    ),
+    _d(
+        "missing_output_projection",
+        "The output projection W_o is not applied after merging the heads.",
+        "ヘッドを結合した後の出力射影 W_o を適用していません。",
+        "Return self.W_o(merged).",
+        "self.W_o(結合した出力) を返してください。",
+    ),
+    # --- blocks ------------------------------------------------------------------------------
+    _d(
+        "token_mask_not_reshaped",
+        "A [B, L] token mask reaches the attention scores [B, H, Lq, Lk] without reshaping; "
+        "it lines up with (Lq, Lk) instead of (B, Lk) and is silently wrong when B == Lq.",
+        "[B, L] のトークンマスクを形を変えずに [B, H, Lq, Lk] のスコアに使っています。"
+        "(B, Lk) ではなく (Lq, Lk) に揃ってしまい、B == Lq のときは黙って間違えます。",
+        "Turn the token mask into mask[:, None, None, :] (shape [B, 1, 1, L]) in the block.",
+        "ブロックの中でトークンマスクを mask[:, None, None, :]（形 [B, 1, 1, L]）に変換してください。",
+    ),
+    _d(
+        "token_mask_not_bool",
+        "An integer or float 0/1 token mask reaches the attention as it is: float masks are "
+        "added to the scores, so 0/1 masks nothing, and integer masks are not allowed.",
+        "整数や 0/1 の float のトークンマスクをそのまま注意に渡しています。float マスクはスコアに"
+        "加算されるため 0/1 では何も隠せず、整数のマスクは使えません。",
+        "Convert the token mask with mask.bool() before reshaping it.",
+        "形を変える前に mask.bool() で bool に変換してください。",
+    ),
+    _d(
+        "pre_layer_norm",
+        "The block normalises before the sublayer (pre-LN); the lecture's block is post-LN: "
+        "Add, then Norm.",
+        "サブレイヤーの前で正規化しています（Pre-LN）。講義のブロックは Post-LN（足してから正規化）です。",
+        "x = layer_norm(x + dropout(sublayer(x))).",
+        "x = layer_norm(x + dropout(sublayer(x))) としてください。",
+    ),
+    _d(
+        "missing_residual",
+        "A residual connection is missing: the sublayer's input is not added to its output.",
+        "残差接続が抜けています。サブレイヤーの入力を出力に足していません。",
+        "x = layer_norm(x + dropout(sublayer(x))).",
+        "x = layer_norm(x + dropout(sublayer(x))) としてください。",
+    ),
+    _d(
+        "no_causal_mask",
+        "Decoder self-attention can see future tokens: the causal mask is missing.",
+        "デコーダの自己注意が未来のトークンを見ています。因果マスク（causal mask）がありません。",
+        "Combine the padding mask with torch.ones(T, T, dtype=torch.bool).tril() in DecoderBlock.",
+        "DecoderBlock でパディングマスクと torch.ones(T, T, dtype=torch.bool).tril() を組み合わせてください。",
+    ),
+    _d(
+        "cross_attention_swapped",
+        "Cross-attention takes its query from the encoder: the query must come from the "
+        "decoder, keys and values from the encoder output.",
+        "交差注意のクエリをエンコーダ側から取っています。クエリはデコーダ、キーとバリューはエンコーダ出力です。",
+        "self.MHA_2(x, encoder_output, encoder_output, encoder_mask).",
+        "self.MHA_2(x, encoder_output, encoder_output, encoder_mask) としてください。",
+    ),
+    _d(
+        "encoder_mask_ignored",
+        "Cross-attention ignores the encoder (source) padding mask.",
+        "交差注意でエンコーダ側（ソース）のパディングマスクを使っていません。",
+        "Pass encoder_mask, reshaped to [B, 1, 1, S], to MHA_2.",
+        "encoder_mask を [B, 1, 1, S] にして MHA_2 に渡してください。",
+    ),
+    _d(
+        "padding_mask_ignored",
+        "The padding (token) mask is ignored: padded positions still receive attention.",
+        "パディング（トークン）マスクが無視され、パディング位置にも注意が向いています。",
+        "Build the attention mask from the token mask and pass it to the attention.",
+        "トークンマスクから注意マスクを作り、注意機構に渡してください。",
+    ),
+    _d(
+        "dropout_in_eval",
+        "Outputs change between two calls in eval mode: dropout (or other randomness) is "
+        "still active.",
+        "eval モードで2回呼ぶと出力が変わります。ドロップアウトなどの乱数がまだ効いています。",
+        "Use nn.Dropout modules (they switch off in eval()) instead of F.dropout(..., training=True).",
+        "F.dropout(..., training=True) ではなく nn.Dropout を使ってください（eval() で無効になります）。",
+    ),
+    _d(
+        "dropout_missing",
+        "Outputs are identical between two calls in train mode: dropout is never applied.",
+        "train モードで2回呼んでも出力が同じです。ドロップアウトが適用されていません。",
+        "Apply the block's nn.Dropout modules in forward.",
+        "forward の中でブロックの nn.Dropout を適用してください。",
+    ),
+    _d(
+        "missing_relu",
+        "The feed-forward network has no ReLU between its two linear layers, so it is linear.",
+        "FFN の2つの線形層の間に ReLU がなく、全体が線形変換になっています。",
+        "linear_2(dropout(relu(linear_1(x)))).",
+        "linear_2(dropout(relu(linear_1(x)))) としてください。",
+    ),
+    # --- decoding ----------------------------------------------------------------------------
+    _d(
+        "greedy_not_eval",
+        "greedy_decode leaves the model in train mode, so dropout changes the predictions.",
+        "greedy_decode がモデルを train モードのまま使っており、ドロップアウトで予測が変わります。",
+        "Call model.eval() (and decode under torch.no_grad()) at the start.",
+        "最初に model.eval() を呼んでください（torch.no_grad() の中でデコードします）。",
+    ),
+    _d(
+        "greedy_keeps_bos",
+        "greedy_decode returns the leading <bos> token.",
+        "greedy_decode が先頭の <bos> トークンも返しています。",
+        "Return ys[:, 1:], the generated ids without the leading bos.",
+        "先頭の bos を除いた ys[:, 1:] を返してください。",
+    ),
+    _d(
+        "greedy_no_feedback",
+        "greedy_decode does not feed its own predictions back: every step sees the same input.",
+        "greedy_decode が予測したトークンを入力に戻していません。毎ステップ同じ入力になっています。",
+        "Append each predicted token to ys and decode again from the longer sequence.",
+        "予測したトークンを ys に連結し、伸びた系列で次のステップを計算してください。",
+    ),
+    # --- rules of the exercise ---------------------------------------------------------------
+    _d(
+        "forbidden_shortcut",
+        "The code calls a library routine that this exercise asks you to write yourself.",
+        "この演習で自分で書くべき処理を、ライブラリの関数で済ませています。",
+        "Write the computation with tensor operations instead of the library call.",
+        "ライブラリ呼び出しではなく、テンソル演算で計算を書いてください。",
+    ),
+    _d(
+        "library_tampering",
+        "The code modifies torch, numpy or the grader (monkeypatching), which is not allowed.",
+        "torch・numpy・採点器を書き換えています（モンキーパッチ）。これは禁止されています。",
+        "Remove the assignments to library attributes.",
+        "ライブラリの属性への代入を削除してください。",
+    ),
+    _d(
+        "interface_mismatch",
+        "An attribute or parameter that the contract names is missing or has another shape.",
+        "仕様で決められた属性やパラメータが無いか、形が違います。",
+        "Use the attribute names and layer sizes given in the stub's docstring.",
+        "スタブの docstring にある属性名と層のサイズを使ってください。",
+    ),
+)
+
+DIAGNOSES: dict[str, Diagnosis] = {d.id: d for d in CATALOGUE}

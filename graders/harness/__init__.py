@@ -1,0 +1,27 @@
+"""What the suites are written with: the two implementations, checks, and test data."""
+
+from .checks import Failure, assert_close, close, expect_error, expect_interface, fail, graded
+from .data import lengths_mask, randn, random_params, tokens
+from .implementations import Grads, Implementation, Obj
+from .properties import expect_causal, expect_dropout, expect_ignores_padding, expect_same_gradients
+
+__all__ = [
+    "Failure",
+    "Grads",
+    "Implementation",
+    "Obj",
+    "assert_close",
+    "close",
+    "expect_causal",
+    "expect_dropout",
+    "expect_error",
+    "expect_ignores_padding",
+    "expect_interface",
+    "expect_same_gradients",
+    "fail",
+    "graded",
+    "lengths_mask",
+    "randn",
+    "random_params",
+    "tokens",
+]

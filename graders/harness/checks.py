@@ -1,0 +1,234 @@
+"""Assertions for the suites, with messages in both languages and named mistakes.
+
+A failing check raises `Failure`: its message is curated (it says which key, shape or value
+is wrong) and safe to show for hidden tests. `assert_close` also tries the test's candidate
+mistakes: when the student's output equals what a known mistake produces (and that differs
+from the right answer), the failure names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import pytest
+import torch
+
+from ..i18n import Text, same
+from ..sandbox.client import StudentError
+
+OUTPUT = Text("the output", "出力")
+Mistake = Callable[[], Any]
+Mistakes = dict[str, Mistake | tuple[Mistake, ...]]
+
+
+class Failure(AssertionError):
+    """A test's curated verdict: what is wrong, and the mistake when it is recognised."""
+
+    def __init__(self, message: Text, diagnosis: str | None = None) -> None:
+        super().__init__(message.en)
+        self.text = message
+        self.diagnosis = diagnosis
+
+
+def fail(en: str, ja: str, diagnosis: str | None = None) -> NoReturn:
+    raise Failure(Text(en, ja), diagnosis)
+
+
+def graded(weight: float, en: str, ja: str, *, public: bool = False) -> pytest.MarkDecorator:
+    """Mark a suite test: its weight, what it checks (both languages), and its visibility."""
+    return pytest.mark.graded(weight=weight, title=Text(en, ja), hidden=not public)
+
+
+def shape(t: torch.Tensor) -> str:
+    return str(tuple(t.shape))
+
+
+def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float) -> Text | None:
+    """Why `actual` is not `expected` (None when it is), walking tuples and lists."""
+    if isinstance(expected, tuple | list):
+        if not isinstance(actual, tuple | list) or len(actual) != len(expected):
+            return what + Text(
+                f" should be a {type(expected).__name__} of {len(expected)} items; got {describe(actual)}",
+                f" は {len(expected)} 要素の {type(expected).__name__} のはずですが、{describe(actual)} が返りました",
+            )
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            why = _mismatch(a, e, what + same(f"[{i}]"), atol, rtol)
+            if why:
+                return why
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return what + Text(f" should be a dict; got {describe(actual)}",
+                               f" は dict のはずですが、{describe(actual)} が返りました")
+        for key, e in expected.items():
+            if key not in actual:
+                return what + Text(f": {key} is missing", f"：{key} がありません")
+            if actual[key] is None and e is not None:
+                return what + Text(f": nothing reached {key}", f"：{key} に何も届いていません")
+            why = _mismatch(actual[key], e, what + same(f" [{key}]"), atol, rtol)
+            if why:
+                return why
+        return None
+    if not isinstance(expected, torch.Tensor):
+        return None if actual == expected else what + Text(
+            f" is {actual!r}; expected {expected!r}", f" が {actual!r} です（期待値 {expected!r}）"
+        )
+    if not isinstance(actual, torch.Tensor):
+        return what + Text(
+            f" should be a tensor of shape {shape(expected)}; got {describe(actual)}",
+            f" は形 {shape(expected)} のテンソルのはずですが、{describe(actual)} が返りました",
+        )
+    if actual.shape != expected.shape:
+        return what + Text(
+            f" has shape {shape(actual)}; expected {shape(expected)}",
+            f" の形が {shape(actual)} です（期待される形 {shape(expected)}）",
+        )
+    if not expected.is_floating_point():
+        wrong = (actual.to(expected.dtype) != expected) if not actual.is_floating_point() else (
+            actual.double() != expected.double()
+        )
+        if not wrong.any():
+            return None
+        index = tuple(int(i) for i in wrong.nonzero()[0])
+        return what + Text(
+            f" differs at index {list(index)}: got {actual[index].item()}, expected {expected[index].item()}",
+            f" がインデックス {list(index)} で違います：{actual[index].item()}（期待値 {expected[index].item()}）",
+        )
+    a, e = actual.double(), expected.double()
+    if torch.isnan(a).any() and not torch.isnan(e).any():
+        index = [int(i) for i in torch.isnan(a).nonzero()[0]]
+        return what + Text(f" contains NaN (first at index {index})",
+                           f" に NaN があります（最初はインデックス {index}）")
+    diff = (a - e).abs().nan_to_num(nan=0.0)
+    bad = ~torch.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
+    if not bad.any():
+        return None
+    index = tuple(int(i) for i in bad.nonzero()[0])
+    return what + Text(
+        f" differs from the reference: largest difference {diff.max().item():.3g}; first at "
+        f"index {list(index)}: got {a[index].item():.5g}, expected {e[index].item():.5g} "
+        f"(tolerance atol={atol:g}, rtol={rtol:g})",
+        f" が参照実装と一致しません：最大の差 {diff.max().item():.3g}、最初の不一致はインデックス "
+        f"{list(index)}：{a[index].item():.5g}（期待値 {e[index].item():.5g}、許容誤差 atol={atol:g}, rtol={rtol:g}）",
+    )
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {shape(value)}"
+    if isinstance(value, tuple | list):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"a {type(value).__name__}"
+
+
+def close(actual: Any, expected: Any, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
+    return _mismatch(actual, expected, OUTPUT, atol, rtol) is None
+
+
+def assert_close(
+    actual: Any,
+    expected: Any,
+    *,
+    what: Text = OUTPUT,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    mistakes: Mistakes | None = None,
+    diagnosis: str | None = None,
+) -> None:
+    """Fail unless `actual` matches `expected`; name the mistake whose output it matches.
+
+    Each entry of `mistakes` computes what the output would be with that mistake (from the
+    reference, on the same inputs), or a tuple of such for a mistake made in several ways;
+    they only run when the comparison fails. `diagnosis`
+    names the mistake when a property fails whatever the output is (e.g. causality).
+    """
+    why = _mismatch(actual, expected, what, atol, rtol)
+    if why is None:
+        return
+    raise Failure(why, recognise(actual, expected, mistakes or {}, atol, rtol) or diagnosis)
+
+
+def recognise(actual: Any, expected: Any, mistakes: Mistakes, atol: float, rtol: float) -> str | None:
+    """The first mistake whose output `actual` matches while the right answer does not."""
+    for diagnosis, models in mistakes.items():
+        for produce in models if isinstance(models, tuple) else (models,):
+            try:
+                wrong = produce()
+            except Exception:
+                continue
+            if close(actual, wrong, atol, rtol) and not close(expected, wrong, atol, rtol):
+                return diagnosis
+    return None
+
+
+# -- interfaces ---------------------------------------------------------------------------------
+
+
+def _spell(child: dict[str, Any]) -> str:
+    """How an expected child module reads in a message: nn.Linear(24, 24), nn.LayerNorm(24)."""
+    kind, c = child["type"], child.get("config", {})
+    if kind == "Linear":
+        bias = "" if c.get("bias", True) else ", bias=False"
+        return f"nn.Linear({c['in_features']}, {c['out_features']}{bias})"
+    if kind == "Embedding":
+        return f"nn.Embedding({c['num_embeddings']}, {c['embedding_dim']})"
+    if kind == "LayerNorm":
+        return f"nn.LayerNorm({', '.join(map(str, c['normalized_shape']))})"
+    if kind in ("ModuleList", "Sequential"):
+        return f"nn.{kind} of {c['len']} modules"
+    return kind
+
+
+def expect_interface(student: Any, reference: Any) -> None:
+    """The student's object has the reference's attributes (those holding parameters or
+    buffers), of the same types and sizes, and the same parameter and buffer shapes."""
+    stu, ref = student.describe(), reference.describe()
+    if ref["type"] not in stu["mro"]:
+        fail(f"expected a {ref['type']}; got a {stu['type']}", f"{ref['type']} のはずですが {stu['type']} です",
+             "interface_mismatch")
+    owners = {name.split(".")[0] for name in [*ref["params"], *ref["buffers"]]}
+    for name, child in ref["children"].items():
+        if name not in owners and child["type"] not in ("ModuleList", "Sequential"):
+            continue  # parameter-free layers (ReLU, Dropout) may be written functionally
+        mine = stu["children"].get(name)
+        if mine is None:
+            similar = [n for n, c in stu["children"].items() if c["type"] == child["type"]
+                       and c["config"] == child["config"] and n not in ref["children"]]
+            found = ", ".join(similar) or "none"
+            fail(f"expected attribute {name}, an {_spell(child)}; found {found}",
+                 f"属性 {name}（{_spell(child)}）が必要です。見つかったもの：{found}",
+                 "interface_mismatch")
+        if child["type"] not in mine["mro"] or mine["config"] != child["config"]:
+            fail(f"attribute {name} should be an {_spell(child)}; found {_spell(mine)}",
+                 f"属性 {name} は {_spell(child)} のはずですが、{_spell(mine)} です",
+                 "interface_mismatch")
+    expect_same_params(stu, ref)
+
+
+def expect_same_params(stu: dict[str, Any], ref: dict[str, Any]) -> None:
+    """Every parameter and buffer of the reference exists in the student's object, same shape."""
+    for kind, label in (("params", ("parameter", "パラメータ")), ("buffers", ("buffer", "バッファ"))):
+        for name, size in ref[kind].items():
+            got = stu[kind].get(name)
+            if got is None:
+                fail(f"{label[0]} {name} (shape {tuple(size)}) is missing",
+                     f"{label[1]} {name}（形 {tuple(size)}）がありません", "interface_mismatch")
+            if got != size:
+                fail(f"{label[0]} {name} has shape {tuple(got)}; expected {tuple(size)}",
+                     f"{label[1]} {name} の形が {tuple(got)} です（期待される形 {tuple(size)}）",
+                     "interface_mismatch")
+
+
+@contextmanager
+def expect_error(en: str, ja: str) -> Iterator[None]:
+    """The block must make the student's code raise (any exception but NotImplementedError,
+    which means the code is not written yet)."""
+    try:
+        yield
+    except StudentError as e:
+        if e.kind in ("exception", "exit"):
+            return
+        raise
+    fail(en, ja)

@@ -1,0 +1,57 @@
+"""Checks that need no reference output: dropout, gradients, causality, padding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ..i18n import Text
+from .checks import assert_close, close, fail
+from .implementations import Obj
+
+GRADS = Text("the parameter gradients", "パラメータの勾配")
+
+
+def expect_dropout(obj: Obj, *args: Any, **kwargs: Any) -> None:
+    """Eval mode gives the same output twice; train mode (dropout on) does not."""
+    obj.eval()
+    first = obj(*args, **kwargs)
+    assert_close(obj(*args, **kwargs), first, what=Text(
+        "the second output in eval mode (compared with the first)", "eval モードでの2回目の出力（1回目との比較）"),
+        diagnosis="dropout_in_eval")
+    obj.train()
+    if close(obj(*args, **kwargs), obj(*args, **kwargs)):
+        fail("two calls in train mode gave the same output: dropout is not applied",
+             "train モードで2回呼んでも出力が同じです。ドロップアウトが適用されていません", "dropout_missing")
+    obj.eval()
+
+
+def expect_same_gradients(student: Obj, reference: Obj, *args: Any, grad_output: torch.Tensor,
+                          wrt: tuple[int, ...] = (), **kwargs: Any) -> None:
+    """Backward from the same output gradient reaches every parameter (and the inputs in
+    `wrt`) with the reference's gradients."""
+    expected = reference.grads(*args, wrt=wrt, grad_output=grad_output, **kwargs)
+    actual = student.grads(*args, wrt=wrt, grad_output=grad_output, **kwargs)
+    assert_close(actual.params, expected.params, what=GRADS, atol=1e-4, rtol=1e-3)
+    assert_close(actual.inputs, expected.inputs, what=Text("the input gradients", "入力の勾配"),
+                 atol=1e-4, rtol=1e-3)
+
+
+def expect_causal(obj: Obj, before: tuple, after: tuple, changed_from: int, **kwargs: Any) -> None:
+    """Outputs at positions < changed_from are the same for two inputs that differ only from
+    that position on (the first argument of each tuple is the sequence that changed)."""
+    a, b = obj(*before, **kwargs), obj(*after, **kwargs)
+    assert_close(b[:, :changed_from], a[:, :changed_from], what=Text(
+        f"the outputs before position {changed_from} after changing later tokens",
+        f"位置 {changed_from} より後のトークンを変えたときの、それより前の出力"),
+        diagnosis="no_causal_mask")
+
+
+def expect_ignores_padding(obj: Obj, before: tuple, after: tuple, keep: torch.Tensor,
+                           **kwargs: Any) -> None:
+    """Outputs at real positions (keep: (B, L) bool) do not change when only padded inputs do."""
+    a, b = obj(*before, **kwargs), obj(*after, **kwargs)
+    assert_close(b[keep], a[keep], what=Text(
+        "the outputs at real tokens after changing only padded positions",
+        "パディング位置だけを変えたときの、実トークン位置の出力"), diagnosis="padding_mask_ignored")

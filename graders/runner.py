@@ -1,0 +1,227 @@
+"""Running the suites: pytest in this process, the student's code in the sandbox.
+
+`grade()` runs the suites of the chosen components with `GradingPlugin`, which gives each
+test its `student` and `reference` fixtures, turns every outcome (a curated failure, an
+exception in the student's code, a timeout, a dead worker) into a `TestResult`, and keeps
+one worker per component, so that nothing one component does reaches another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import torch
+
+from .catalogue import COMPONENTS, SUITES, Component
+from .harness.checks import Failure
+from .harness.implementations import LocalImplementation, SandboxImplementation, Session
+from .i18n import Text
+from .results import ComponentResult, GradeReport, Outcome, TestResult
+from .sandbox.client import (
+    Garbage,
+    Sandbox,
+    SandboxError,
+    StudentError,
+    Worker,
+    WorkerDied,
+    WorkerTimeout,
+)
+from .sandbox.settings import Settings
+from .sandbox.zygote import ForkServer
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "reference"
+# What the sandboxed student code may not read: the answers, the tests, the history.
+HIDDEN = (REFERENCE, SUITES, ROOT / "tests", ROOT / ".git")
+MAX_TIMEOUTS = 2  # per component; later tests of a component that hung twice are not run
+
+
+def component_of(item: pytest.Item) -> Component:
+    return COMPONENTS[item.module.COMPONENT]  # type: ignore[attr-defined]
+
+
+class GradingPlugin:
+    def __init__(self, submission: Path, components: list[Component], sandbox: Sandbox,
+                 reference: Path = REFERENCE) -> None:
+        self.submission = submission
+        self.components = components
+        self.sandbox = sandbox
+        self.reference_dir = reference
+        self.results: dict[str, list[TestResult]] = {c.name: [] for c in components}
+        self.sessions: dict[str, Session] = {}
+        self.worker: Worker | None = None
+        self.timeouts: Counter[str] = Counter()
+        self.layers: tuple[str, ...] = ()
+
+    # -- collection ---------------------------------------------------------------------------
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "graded(weight, title, hidden): a graded suite test")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        order = {c.name: i for i, c in enumerate(self.components)}
+        chosen = [i for i in items if component_of(i).name in order]
+        chosen.sort(key=lambda i: order[component_of(i).name])  # stable: file order within
+        items[:] = chosen
+
+    # -- fixtures -----------------------------------------------------------------------------
+
+    def _worker_for(self, component: Component) -> Worker:
+        if self.worker is None or self.worker.component != component:
+            if self.worker is not None:
+                self.worker.close()
+            self.worker = self.sandbox.worker(self.submission, component)
+        return self.worker
+
+    @pytest.fixture
+    def student(self, request: pytest.FixtureRequest) -> SandboxImplementation:
+        component = component_of(request.node)
+        worker = self._worker_for(component)
+        session = Session(worker, time.monotonic() + self.sandbox.settings.time_s)
+        self.sessions[request.node.nodeid] = session
+        if self.timeouts[component.name] >= MAX_TIMEOUTS:
+            raise WorkerTimeout("not run: earlier tests of this component timed out")
+        session.request("reset", seed=0)
+        self.layers = self.layers or worker.layers
+        return SandboxImplementation(session)
+
+    @pytest.fixture
+    def reference(self, request: pytest.FixtureRequest) -> LocalImplementation:
+        torch.manual_seed(0)
+        component = component_of(request.node)
+        return LocalImplementation(self.reference_dir / component.unit, component)
+
+    # -- outcomes -----------------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+        """Record our verdict and answer with a bare report: pytest's own failure formatting
+        (source excerpts, highlighted tracebacks) costs more than the tests themselves."""
+        error = call.excinfo.value if call.excinfo else None
+        if call.when == "call" or (call.when == "setup" and error is not None):
+            self._record(item, error)
+        return pytest.TestReport(item.nodeid, item.location, {}, "passed" if error is None else "failed",
+                                 None if error is None else str(error)[:200], call.when)
+
+    def _record(self, item: pytest.Item, error: BaseException | None) -> None:
+        component = component_of(item)
+        mark = item.get_closest_marker("graded")
+        if mark is None:
+            raise pytest.UsageError(f"{item.nodeid} has no @graded(...) mark")
+        hidden = mark.kwargs["hidden"]
+        outcome, message, diagnosis = judge(error, hidden)
+        session = self.sessions.pop(item.nodeid, None)
+        if session is not None and outcome not in (Outcome.TIMEOUT, Outcome.ERROR):
+            with contextlib.suppress(SandboxError):  # a dead worker: the outcome already says so
+                session.check_tampering()
+        if session is not None and outcome is Outcome.PASSED and session.forbidden:
+            names = ", ".join(sorted(session.forbidden))
+            outcome, diagnosis = Outcome.FAILED, "forbidden_shortcut"
+            message = Text(f"uses {names}, which this exercise asks you to write yourself",
+                           f"この演習で自分で書くべき処理に {names} を使っています")
+        if session is not None and session.tampered:
+            names = ", ".join(sorted(session.tampered)[:5])
+            outcome, diagnosis = Outcome.ERROR, "library_tampering"
+            message = Text(f"the code replaced library attributes: {names}",
+                           f"ライブラリの属性を書き換えています：{names}")
+        if outcome is Outcome.TIMEOUT:
+            self.timeouts[component.name] += 1
+            limit = self.sandbox.settings.time_s
+            message = Text(f"timed out after {limit:g} s (the per-test time limit; --time-limit)",
+                           f"{limit:g} 秒の制限時間を超えました（テストごとの制限、--time-limit）")
+        self.results[component.name].append(TestResult(
+            name=item.name, component=component.name, unit=component.unit,
+            title=mark.kwargs["title"], weight=float(mark.kwargs["weight"]), hidden=hidden,
+            outcome=outcome, message=message, diagnosis=diagnosis,
+        ))
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+    def report(self, submission: str) -> GradeReport:
+        return GradeReport(
+            submission=submission,
+            components=tuple(
+                ComponentResult(c.name, c.unit, c.title, tuple(self.results[c.name]))
+                for c in self.components
+            ),
+            sandbox=self.layers,
+        )
+
+
+def _student_error(e: StudentError, hidden: bool) -> tuple[Outcome, Text, str | None]:
+    where = f" ({e.where})" if e.where else ""
+    detail = f"{e.type}: {e.detail}{where}"
+    if e.kind == "not_implemented":
+        return Outcome.NOT_STARTED, Text(f"not implemented yet{where}", f"まだ実装されていません{where}"), None
+    if e.kind == "missing":
+        return Outcome.NOT_STARTED, Text(f"not found: {e.detail}", f"見つかりません：{e.detail}"), None
+    if e.kind == "import":
+        return Outcome.ERROR, Text(f"the module failed to import: {detail}",
+                                   f"モジュールの読み込みに失敗しました：{detail}"), None
+    if e.kind == "violation":
+        return Outcome.ERROR, Text(f"sandbox rule broken: {e.detail}", f"サンドボックスの規則違反：{e.detail}"), None
+    if e.kind == "memory":
+        return Outcome.LIMIT, Text(f"memory limit exceeded: {detail}", f"メモリ制限を超えました：{detail}"), None
+    if e.kind == "output":
+        return Outcome.LIMIT, Text("output limit exceeded: the code printed too much",
+                                   "出力制限を超えました：print の出力が多すぎます"), None
+    if e.kind == "exit":
+        return Outcome.ERROR, Text(f"the code called exit(){where}", f"コードが exit() を呼びました{where}"), None
+    raised = Text(f"your code raised {detail}", f"あなたのコードで例外が発生しました：{detail}")
+    return Outcome.FAILED, raised, e.diagnosis
+
+
+def judge(error: BaseException | None, hidden: bool) -> tuple[Outcome, Text, str | None]:
+    """How a test ended, what to tell the student, and the recognised mistake if any."""
+    if error is None:
+        return Outcome.PASSED, Text("", ""), None
+    if isinstance(error, Failure):
+        return Outcome.FAILED, error.text, error.diagnosis
+    if isinstance(error, StudentError):
+        return _student_error(error, hidden)
+    if isinstance(error, WorkerTimeout):
+        return Outcome.TIMEOUT, Text(str(error), str(error)), None
+    if isinstance(error, WorkerDied):
+        return Outcome.ERROR, Text(f"the worker running your code died: {error}",
+                                   f"あなたのコードを実行していたプロセスが終了しました：{error}"), None
+    if isinstance(error, Garbage | SandboxError):
+        return Outcome.ERROR, Text(str(error), str(error)), None
+    if isinstance(error, AssertionError) and not hidden:
+        return Outcome.FAILED, Text(str(error), str(error)), None
+    if isinstance(error, AssertionError):
+        return Outcome.FAILED, Text("does not behave as expected", "期待どおりに動作しません"), None
+    return Outcome.ERROR, Text(f"grader error: {type(error).__name__}: {error}",
+                               f"採点器のエラー：{type(error).__name__}: {error}"), None
+
+
+def grade(
+    submission: Path,
+    components: list[Component],
+    settings: Settings | None = None,
+    reference: Path = REFERENCE,
+    server: ForkServer | None = None,
+) -> GradeReport:
+    """Grade `submission` (a folder laid out like exercises/) on `components`."""
+    with Sandbox(settings, HIDDEN, server) as sandbox:
+        plugin = GradingPlugin(submission, components, sandbox, reference)
+        suites = sorted({str(c.suite) for c in components})
+        args = [
+            *suites,
+            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
+            "--import-mode=importlib", "-o", "addopts=", "-c", str(SUITES / "pytest.ini"),
+            "--rootdir", str(SUITES),
+        ]
+        try:
+            code = pytest.main(args, plugins=[plugin])
+        finally:
+            plugin.close()
+        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            raise RuntimeError(f"the suites could not be run (pytest exit code {int(code)})")
+        return plugin.report(str(submission))

@@ -1,0 +1,202 @@
+"""The grading process's side of the sandbox: the zygote, workers, and remote objects.
+
+`Sandbox` uses one zygote (zygote.ForkServer) per grading run. `Sandbox.worker(...)` forks a worker for
+one component over a fresh working copy of the submission. `Worker.request(...)` sends one
+request and waits for its reply until the test's deadline, killing the worker when the
+deadline passes; a worker that died is replaced on the next request.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ..catalogue import Component
+from . import wire
+from .settings import Settings
+from .zygote import ForkServer
+
+
+class SandboxError(Exception):
+    """Something the student's code caused that ends a test early."""
+
+    kind = "error"
+
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.where = where
+
+
+class StudentError(SandboxError):
+    """The student's code raised; `kind` says how (see worker.describe_error)."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        super().__init__(f"{info.get('type', 'Error')}: {info.get('message', '')}", info.get("where", ""))
+        self.kind = str(info.get("kind", "exception"))
+        self.type = str(info.get("type", "Error"))
+        self.detail = str(info.get("message", ""))
+        self.diagnosis = info.get("diagnosis") if isinstance(info.get("diagnosis"), str) else None
+
+
+class WorkerDied(SandboxError):
+    kind = "died"
+
+
+class WorkerTimeout(SandboxError):
+    kind = "timeout"
+
+
+class Garbage(SandboxError):
+    """The worker answered something that is not a reply (see wire.WireError)."""
+
+    kind = "garbage"
+
+
+class Sandbox:
+    """The workers of one grading run, forked by the zygote over fresh working copies."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        hidden: tuple[Path, ...] = (),
+        server: ForkServer | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.hidden = hidden
+        self.owns_server = server is None  # a server handed in outlives this run (tests share one)
+        self.server = server or ForkServer()
+        self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
+        os.chmod(self.scratch, 0o755)  # workers may run as nobody and must reach their copy
+        self.count = 0
+
+    def worker(self, submission: Path, component: Component) -> Worker:
+        return Worker(self, submission, component)
+
+    def spawn(self, submission: Path, component: Component) -> tuple[socket.socket, int, Path]:
+        """Fork a worker over a fresh working copy; returns its socket, pid and output file."""
+        self.count += 1
+        home = self.scratch / f"{self.count}-{component.name}"
+        workdir = home / "work"
+        copy_submission(submission, workdir)
+        output = home / "output.txt"
+        config = {
+            "component": component.name,
+            "workdir": str(workdir),
+            "output": str(output),
+            "hidden": [str(p) for p in self.hidden],
+            "forbidden": list(component.forbidden),
+            "limits": asdict(self.settings.limits),
+        }
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            pid = self.server.spawn(config, theirs)
+        finally:
+            theirs.close()
+        return ours, pid, output
+
+    def reap(self, pid: int) -> int:
+        return self.server.reap(pid)
+
+    def close(self) -> None:
+        if self.owns_server:
+            self.server.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def copy_submission(submission: Path, workdir: Path) -> None:
+    """Copy the submission's Python files (nothing else is needed, nothing large travels)."""
+    workdir.mkdir(parents=True)
+    for source in submission.rglob("*.py"):
+        relative = source.relative_to(submission)
+        if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
+            continue
+        target = workdir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+
+class Worker:
+    """One component's worker; restarted transparently after it dies or times out."""
+
+    def __init__(self, sandbox: Sandbox, submission: Path, component: Component) -> None:
+        self.sandbox = sandbox
+        self.submission = submission
+        self.component = component
+        self.sock: socket.socket | None = None
+        self.pid = 0
+        self.layers: tuple[str, ...] = ()
+        self.output: Path | None = None
+
+    def _start(self, deadline: float) -> socket.socket:
+        sock, self.pid, self.output = self.sandbox.spawn(self.submission, self.component)
+        self.sock = sock
+        try:
+            hello = wire.decode(wire.receive(sock, deadline))
+        except wire.Timeout:
+            self._kill()
+            raise WorkerTimeout("the worker did not start in time") from None
+        except (wire.Closed, wire.WireError):
+            status = self._kill()
+            raise WorkerDied(f"the worker failed to start ({status})") from None
+        self.layers = tuple(hello.get("layers", ()))
+        return sock
+
+    def request(self, op: str, deadline: float, **args: Any) -> tuple[Any, dict[str, Any]]:
+        """Send one request; return (reply, events) or raise a SandboxError."""
+        sock = self.sock or self._start(deadline)
+        try:
+            wire.send(sock, wire.encode({"op": op, **args}))
+            reply = wire.decode(wire.receive(sock, deadline))
+        except wire.Timeout:
+            self._kill()
+            raise WorkerTimeout("timed out") from None
+        except (wire.Closed, BrokenPipeError, ConnectionResetError):
+            status = self._kill()
+            raise WorkerDied(status) from None
+        except wire.WireError as e:
+            self._kill()
+            raise Garbage(f"the worker sent garbage ({e})") from None
+        if not isinstance(reply, dict) or not isinstance(reply.get("events"), dict):
+            self._kill()
+            raise Garbage("the worker sent something that is not a reply")
+        events = reply["events"]
+        if "error" in reply and isinstance(reply["error"], dict):
+            raise StudentError(reply["error"]) from None
+        return reply.get("ok"), events
+
+    def _kill(self) -> str:
+        """Kill the worker (if still alive) and say how it ended."""
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        if not self.pid:
+            return "not started"
+        pid, self.pid = self.pid, 0
+        os.kill(pid, signal.SIGKILL)  # a zombie until reaped, so the pid cannot be reused yet
+        return describe_status(self.sandbox.reap(pid))
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self._kill()
+
+
+def describe_status(status: int) -> str:
+    if os.WIFEXITED(status):
+        return f"the worker exited with status {os.WEXITSTATUS(status)}"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        return f"the worker was killed by {name}"
+    return f"the worker ended with status {status}"

@@ -1,0 +1,396 @@
+"""The worker: runs one component's student code inside the sandbox and answers requests.
+
+It is forked from the zygote (which imported torch and ran nothing), redirects its output,
+installs the shortcut detector, confines itself (confine.py) and then serves requests from
+the grading process over one socket, one frame in and one frame out at a time. Student
+objects stay here; the grading process refers to them by handle.
+
+Every reply carries the events the grading process needs to judge the request: library
+shortcuts the student's code called, and library attributes it changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import functools
+import importlib
+import os
+import socket
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NoReturn
+
+import numpy
+import torch
+from torch import nn
+
+from .. import loading
+from ..catalogue import COMPONENTS
+from ..standins import standins
+from . import wire
+from .confine import Limits, Policy, SandboxViolation, confine
+from .zygote import die_with_parent
+
+# Modules whose attributes student code may not replace; checked after every request.
+GUARDED = (
+    "builtins",
+    "math",
+    "numpy",
+    "numpy.testing",
+    "torch",
+    "torch.nn",
+    "torch.nn.functional",
+    "torch.nn.init",
+    "torch.linalg",
+    "torch.testing",
+    "torch.autograd",
+    "graders.sandbox.wire",
+    "graders.sandbox.worker",
+    "graders.sandbox.confine",
+    "graders.loading",
+    "graders.standins.transformer",
+)
+GUARDED_TYPES = (torch.Tensor, nn.Module, nn.Linear, nn.LayerNorm, nn.Embedding, nn.Dropout)
+
+
+def fingerprint() -> dict[str, int]:
+    """id() of every attribute of the guarded modules and types."""
+    seen: dict[str, int] = {}
+    for name in GUARDED:
+        module = sys.modules.get(name)
+        if module is not None:
+            for attr, value in list(vars(module).items()):
+                seen[f"{name}.{attr}"] = id(value)
+    for cls in GUARDED_TYPES:
+        for attr, value in list(vars(cls).items()):
+            seen[f"{cls.__module__}.{cls.__qualname__}.{attr}"] = id(value)
+    return seen
+
+
+def tampered(before: dict[str, int]) -> list[str]:
+    """Guarded attributes that were replaced or deleted since `before` (additions are fine:
+    torch and numpy add attributes when they import submodules lazily)."""
+    now = fingerprint()
+    return sorted(name for name, ident in before.items() if now.get(name) != ident)
+
+
+def resolve(dotted: str) -> Any:
+    module, _, attr = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+class ShortcutDetector:
+    """Notes calls to the library routines an exercise forbids.
+
+    Each forbidden function (and each forbidden class's __init__) is replaced, in this worker
+    only and before the student's module is imported, by a wrapper that records the call and
+    then does what the original does: the student's code still runs, but the grader knows.
+    """
+
+    def __init__(self, forbidden: list[str]) -> None:
+        self.used: set[str] = set()
+        for dotted in forbidden:
+            module, _, attr = dotted.rpartition(".")
+            target = resolve(dotted)
+            if isinstance(target, type):
+                target.__init__ = self._recording(dotted, target.__init__)
+            else:
+                wrapper = self._recording(dotted, target)
+                setattr(importlib.import_module(module), attr, wrapper)
+                for alias in ALIASES.get(dotted, ()):
+                    home, _, name = alias.rpartition(".")
+                    setattr(importlib.import_module(home), name, wrapper)
+
+    def _recording(self, name: str, original: Any) -> Any:
+        used = self.used
+
+        @functools.wraps(original)
+        def recording(*args: Any, **kwargs: Any) -> Any:
+            used.add(name)
+            return original(*args, **kwargs)
+
+        return recording
+
+    def take(self) -> list[str]:
+        used = sorted(self.used)
+        self.used.clear()
+        return used
+
+
+# Other public names of the same routine, patched along with it.
+ALIASES = {
+    "torch.nn.functional.scaled_dot_product_attention": ("torch._C._nn.scaled_dot_product_attention",),
+}
+
+
+class ImportFailed(Exception):
+    """Importing the student's module raised: the component cannot be graded at all."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class Worker:
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.component = COMPONENTS[config["component"]]
+        self.unit_dir = Path(config["workdir"]) / self.component.unit
+        self.objects: dict[int, Any] = {}
+        self.module: ModuleType | None = None
+        self.detector = ShortcutDetector(config["forbidden"])
+        self.baseline: dict[str, int] = {}
+
+    # -- objects and handles ---------------------------------------------------------------
+
+    def handle_of(self, obj: Any) -> wire.Handle:
+        self.objects[id(obj)] = obj
+        return wire.Handle(id(obj), type(obj).__name__)
+
+    def resolve(self, value: Any) -> Any:
+        """Arguments from the grading process, with handles turned back into objects."""
+        if isinstance(value, wire.Handle):
+            if value.id not in self.objects:
+                raise LookupError(f"unknown object {value.id}")
+            return self.objects[value.id]
+        if isinstance(value, list | tuple):
+            return type(value)(self.resolve(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    def plain(self, value: Any) -> Any:
+        """What goes back: tensors as plain tensors, containers walked, objects as handles."""
+        if isinstance(value, torch.Tensor):
+            if type(value) not in (torch.Tensor, nn.Parameter):
+                raise TypeError(f"returned a tensor subclass ({type(value).__name__})")
+            return value.detach()
+        if value is None or isinstance(value, bool | int | float | str):
+            return value
+        if isinstance(value, list | tuple):
+            return type(value)(self.plain(v) for v in value)
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return {k: self.plain(v) for k, v in value.items()}
+        return self.handle_of(value)
+
+    def symbol(self, name: str, standin: bool) -> Any:
+        if standin:
+            return standins(self.component.unit)[name]
+        if self.module is None:
+            try:
+                self.module = loading.load_component(self.unit_dir, self.component)
+            except (NotImplementedError, loading.MissingDefinition):
+                raise
+            except BaseException as e:
+                raise ImportFailed(e) from e
+        if not hasattr(self.module, name):
+            raise loading.MissingDefinition(f"{self.component.module}.py does not define {name}")
+        return getattr(self.module, name)
+
+    # -- operations ------------------------------------------------------------------------
+
+    def op_reset(self, seed: int) -> None:
+        self.objects.clear()
+        torch.manual_seed(seed)
+
+    def op_check(self) -> list[str]:
+        """Guarded library attributes the student's code replaced (asked once per test)."""
+        return tampered(self.baseline)
+
+    def op_new(self, symbol: str, args: list, kwargs: dict, standin: bool = False) -> Any:
+        return self.symbol(symbol, standin)(*self.resolve(args), **self.resolve(kwargs))
+
+    def op_call(self, target: Any, method: str | None, args: list, kwargs: dict) -> Any:
+        obj = self.symbol(target, False) if isinstance(target, str) else self.resolve(target)
+        fn = obj if method is None else getattr(obj, method)
+        with torch.no_grad():
+            return fn(*self.resolve(args), **self.resolve(kwargs))
+
+    def op_grad(
+        self, target: Any, args: list, kwargs: dict, wrt: list[int], grad_output: Any
+    ) -> dict[str, Any]:
+        """Forward with grad on and backward from the first output; the gradients that reached
+        the module's parameters (None where none did) and the inputs listed in `wrt`."""
+        fn = self.symbol(target, False) if isinstance(target, str) else self.resolve(target)
+        return backward(fn, list(self.resolve(args)), self.resolve(kwargs), wrt, grad_output)
+
+    def op_describe(self, target: Any) -> dict[str, Any]:
+        obj = self.resolve(target)
+        return describe(obj)
+
+    def op_state(self, target: Any) -> dict[str, Any]:
+        module = self.resolve(target)
+        return {
+            "params": dict(module.named_parameters()),
+            "buffers": dict(module.named_buffers()),
+        }
+
+    def op_load_params(self, target: Any, params: dict[str, torch.Tensor]) -> None:
+        load_params(self.resolve(target), params)
+
+    def op_train(self, target: Any, mode: bool) -> None:
+        self.resolve(target).train(mode)
+
+    def op_getattr(self, target: Any, name: str) -> Any:
+        return getattr(self.resolve(target), name)
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def answer(self, request: dict[str, Any]) -> bytes:
+        op = getattr(self, f"op_{request.pop('op', '')}", None)
+        reply: dict[str, Any]
+        try:
+            if op is None:
+                raise ValueError("unknown request")
+            reply = {"ok": self.plain(op(**request))}
+        except BaseException as e:
+            reply = {"error": describe_error(e)}
+        reply["events"] = {"forbidden": self.detector.take()}
+        try:
+            flush_output()
+            return wire.encode(reply, self.handle_of)
+        except BaseException as e:
+            reply = {"error": describe_error(e), "events": reply["events"]}
+            return wire.encode(reply)
+
+
+def backward(fn: Any, args: list, kwargs: dict, wrt: list[int], grad_output: Any) -> dict[str, Any]:
+    """Shared by the worker and the reference side (graders.harness), so both differentiate alike."""
+    for i in wrt:
+        args[i] = args[i].detach().clone().requires_grad_(True)
+    params = dict(fn.named_parameters()) if isinstance(fn, nn.Module) else {}
+    for p in params.values():
+        p.grad = None
+    with torch.enable_grad():
+        out = fn(*args, **kwargs)
+        first = out[0] if isinstance(out, tuple | list) else out
+        # A scalar loss with the same gradient: a non-scalar backward() imports sympy (1 s).
+        loss = first.sum() if grad_output is None else (first * grad_output).sum()
+        loss.backward()
+    return {
+        "output": out,
+        "params": {n: p.grad for n, p in params.items()},
+        "inputs": [args[i].grad for i in wrt],
+    }
+
+
+def describe(obj: Any) -> dict[str, Any]:
+    """The interface of a module: its type, children with their sizes, parameters, buffers."""
+    info: dict[str, Any] = {"type": type(obj).__name__, "mro": [c.__name__ for c in type(obj).__mro__]}
+    if not isinstance(obj, nn.Module):
+        return info
+    info["training"] = obj.training
+    info["children"] = {name: child_summary(child) for name, child in obj.named_children()}
+    info["params"] = {n: list(p.shape) for n, p in obj.named_parameters()}
+    info["buffers"] = {n: list(b.shape) for n, b in obj.named_buffers()}
+    return info
+
+
+def child_summary(module: nn.Module) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    for attr in ("in_features", "out_features", "num_embeddings", "embedding_dim", "p"):
+        if isinstance(getattr(module, attr, None), int | float):
+            config[attr] = getattr(module, attr)
+    if isinstance(module, nn.Linear):
+        config["bias"] = module.bias is not None
+    if isinstance(module, nn.LayerNorm):
+        config["normalized_shape"] = list(module.normalized_shape)
+    if isinstance(module, nn.ModuleList | nn.Sequential):
+        config["len"] = len(module)
+    return {"type": type(module).__name__, "mro": [c.__name__ for c in type(module).__mro__],
+            "config": config}
+
+
+def load_params(module: nn.Module, params: dict[str, torch.Tensor]) -> None:
+    """Copy parameters by name (buffers stay the student's own: a wrong `pe` must show)."""
+    own = dict(module.named_parameters())
+    for name, value in params.items():
+        if name not in own:
+            raise KeyError(f"parameter {name} is missing")
+        if tuple(own[name].shape) != tuple(value.shape):
+            raise ValueError(
+                f"parameter {name} has shape {tuple(own[name].shape)}; expected {tuple(value.shape)}"
+            )
+    with torch.no_grad():
+        for name, value in params.items():
+            own[name].copy_(value)
+
+
+def student_frame(tb: Any) -> str:
+    """file:line of the innermost frame in the submission, for the report."""
+    where = ""
+    for frame in traceback.extract_tb(tb):
+        if "/graders/" not in frame.filename and "site-packages" not in frame.filename:
+            where = f"{Path(frame.filename).name}:{frame.lineno}"
+    return where
+
+
+def describe_error(e: BaseException) -> dict[str, Any]:
+    if isinstance(e, ImportFailed):
+        return {**describe_error(e.cause), "kind": "import"}
+    kind = "exception"
+    if isinstance(e, NotImplementedError):
+        kind = "not_implemented"
+    elif isinstance(e, loading.MissingDefinition):
+        kind = "missing"
+    elif isinstance(e, SandboxViolation):
+        kind = "violation"
+    elif isinstance(e, MemoryError) or "can't allocate memory" in str(e):
+        kind = "memory"
+    elif isinstance(e, OSError) and e.errno == errno.EFBIG:
+        kind = "output"
+    elif isinstance(e, SystemExit):
+        kind = "exit"
+    text = str(e)
+    if isinstance(e, SyntaxError):
+        text = f"{e.msg} ({Path(e.filename or '?').name}, line {e.lineno})"
+    diagnosis = getattr(e, "diagnosis", None)
+    return {
+        "kind": kind,
+        "type": type(e).__name__,
+        "message": text[:2000],
+        "where": student_frame(e.__traceback__),
+        "diagnosis": diagnosis if isinstance(diagnosis, str) else None,
+    }
+
+
+def flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # over the output limit: the reply says so
+            stream.flush()
+
+
+def redirect_output(path: Path) -> None:
+    """Student prints go to a capped file, not to the grader's terminal or our socket."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - lives as long as the process
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+
+
+def serve(sock: socket.socket, config: dict[str, Any]) -> NoReturn:
+    """Run in the forked child: set up, confine, then answer until the grader hangs up."""
+    os.setsid()
+    die_with_parent()
+    torch.set_num_threads(1)
+    workdir = Path(config["workdir"])
+    redirect_output(Path(config["output"]))
+    worker = Worker(config)
+    policy = Policy(workdir, tuple(Path(p) for p in config["hidden"]), Limits(**config["limits"]))
+    layers = confine(policy)
+    worker.baseline = fingerprint()
+    wire.send(sock, wire.encode({"pid": os.getpid(), "layers": list(layers)}))
+    while True:
+        try:
+            request = wire.decode(wire.receive(sock))
+        except (wire.Closed, wire.WireError):
+            os._exit(0)
+        wire.send(sock, worker.answer(request))
+
+
+# numpy is imported so that its attributes are in the baseline fingerprint
+_ = numpy

@@ -1,0 +1,167 @@
+"""The fork server. Started once per grading run as a fresh interpreter, it imports torch
+and the worker code and forks one worker per request.
+
+A process forked after torch has used its OpenMP thread pool hangs on its first matrix
+product. The zygote therefore limits torch to one intra-op thread (no pool is ever created)
+before it runs anything, and only then warms up the one-time costs of a first forward and
+backward pass, which every worker would otherwise pay again.
+
+Protocol on the control socket (AF_UNIX, one JSON message per request):
+  {"op": "spawn", "config": {...}} with the worker's socket passed as SCM_RIGHTS
+      -> {"pid": N}
+  {"op": "reap", "pid": N} -> {"status": N's wait status} (the grader has killed N first)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+PR_SET_PDEATHSIG = 1
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_S = 60.0  # a cold `import torch` on a busy machine can take several seconds
+
+
+class ForkServer:
+    """The grading process's handle on the zygote. This module imports no torch, so the
+    command line can start the zygote first and import torch itself while it starts."""
+
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        code = (
+            f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+            "from graders.sandbox.zygote import main; main(int(sys.argv[1]))"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code, str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            env=dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1"),
+        )
+        theirs.close()
+        self.control = ours
+        self.replies = ours.makefile("rb")
+        self.ready = False
+
+    def _call(self, message: dict[str, Any], fds: list[int] | None = None) -> dict[str, Any]:
+        if not self.ready:
+            self.control.settimeout(STARTUP_S)
+            self._read()  # {"ready": true} once torch is imported and warm
+            self.control.settimeout(None)
+            self.ready = True
+        socket.send_fds(self.control, [json.dumps(message).encode()], fds or [])
+        return self._read()
+
+    def _read(self) -> dict[str, Any]:
+        line = self.replies.readline()
+        if not line:
+            raise RuntimeError("the sandbox's fork server exited; see the messages above")
+        return json.loads(line)
+
+    def spawn(self, config: dict[str, Any], sock: socket.socket) -> int:
+        """Fork a worker that serves `config` on `sock` (passed to it); returns its pid."""
+        return self._call({"op": "spawn", "config": config}, [sock.fileno()])["pid"]
+
+    def reap(self, pid: int) -> int:
+        """The wait status of a worker the caller has just killed."""
+        return self._call({"op": "reap", "pid": pid})["status"]
+
+    def close(self) -> None:
+        """Kill the zygote; its workers die with it (PR_SET_PDEATHSIG)."""
+        self.control.close()
+        self.replies.close()
+        self.process.kill()
+        self.process.wait()
+
+
+def die_with_parent() -> None:
+    """Neither the zygote nor a worker may outlive the process that started it."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the socket's EOF ends us
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def reap_finished(statuses: dict[int, int]) -> None:
+    """Collect workers that ended, keeping their status in case the grader asks."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        statuses[pid] = status
+
+
+def warm_up() -> None:
+    """One small forward and backward pass through the layers the exercises use."""
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(1)
+    x = torch.randn(2, 3, 8, requires_grad=True)
+    layers = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8), nn.ReLU(), nn.Dropout(0.1))
+    scores = torch.softmax(x @ x.transpose(1, 2), dim=-1)  # (2, 3, 3)
+    out = layers(scores @ x) + nn.Embedding(5, 8)(torch.tensor([1, 2, 3]))  # (2, 3, 8)
+    out.sum().backward()
+
+
+def main(control_fd: int) -> None:
+    die_with_parent()
+    warm_up()
+
+    from ..catalogue import UNITS
+    from ..standins import standins
+    from . import worker
+
+    for unit in UNITS:  # import the test doubles once, before the first fork
+        standins(unit.name)
+
+    control = socket.socket(fileno=control_fd)
+    statuses: dict[int, int] = {}
+    try:
+        control.sendall(b'{"ready": true}\n')
+    except OSError:  # the grading process is already gone
+        sys.exit(0)
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 1)
+        except OSError:
+            break
+        if not message:
+            break
+        request = json.loads(message)
+        if request["op"] == "spawn":
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                try:
+                    worker.serve(socket.socket(fileno=fds[0]), request["config"])
+                finally:
+                    os._exit(70)
+            for fd in fds:
+                os.close(fd)
+            reply: dict = {"pid": pid}
+        else:  # reap: the worker was just killed, so waiting for it is short
+            pid = request["pid"]
+            if pid not in statuses:
+                statuses[pid] = os.waitpid(pid, 0)[1]
+            reply = {"status": statuses.pop(pid)}
+        reap_finished(statuses)
+        try:
+            control.sendall(json.dumps(reply).encode() + b"\n")
+        except OSError:
+            break
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

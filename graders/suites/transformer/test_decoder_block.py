@@ -1,0 +1,133 @@
+"""DecoderBlock: masked self-attention, cross-attention, feed-forward; post-LN.
+
+Graded with test doubles for MHA_1, MHA_2 and FFN.
+"""
+
+import torch
+
+from graders.harness import (
+    assert_close,
+    expect_causal,
+    expect_dropout,
+    expect_interface,
+    expect_same_gradients,
+    graded,
+    lengths_mask,
+    randn,
+)
+
+COMPONENT = "DecoderBlock"
+B, T, S, D, H, HIDDEN = 3, 5, 7, 24, 4, 40
+
+
+def mistakes(ref, tgt, memory, tgt_mask=None, src_mask=None):
+    m = ref.value
+
+    def model(causal=True, use_tgt_mask=True, use_src_mask=True, swap_cross=False, pre_ln=False,
+              residuals=(True, True, True)):
+        n = tgt.size(1)
+        self_mask = torch.ones(n, n, dtype=torch.bool)
+        self_mask = self_mask.tril() if causal else self_mask
+        if tgt_mask is not None and use_tgt_mask:
+            self_mask = self_mask & tgt_mask.bool()[:, None, None, :]
+        cross_mask = None
+        if src_mask is not None and use_src_mask:
+            cross_mask = src_mask.bool()[:, None, None, :]
+
+        def sublayer(h, f, norm, residual):
+            if pre_ln:
+                return h + f(norm(h))
+            return norm(h + f(h)) if residual else norm(f(h))
+
+        def cross(h):
+            if swap_cross:
+                return m.MHA_2(memory, h, h, cross_mask)
+            return m.MHA_2(h, memory, memory, cross_mask)
+
+        with torch.no_grad():
+            h = sublayer(tgt, lambda h: m.MHA_1(h, h, h, self_mask), m.layer_norm_1, residuals[0])
+            h = sublayer(h, cross, m.layer_norm_2, residuals[1])
+            return sublayer(h, m.FFN, m.layer_norm_3, residuals[2])
+
+    return {
+        "no_causal_mask": lambda: model(causal=False),
+        "pre_layer_norm": lambda: model(pre_ln=True),
+        "missing_residual": tuple(
+            (lambda r=r: model(residuals=r))
+            for r in ((False, True, True), (True, False, True), (True, True, False), (False, False, False))
+        ),
+        "cross_attention_swapped": lambda: model(swap_cross=True),
+        "encoder_mask_ignored": lambda: model(use_src_mask=False),
+        "padding_mask_ignored": lambda: model(use_tgt_mask=False),
+    }
+
+
+def pair(student, reference, seed=1, dropout=0.1):
+    ref = reference.new(COMPONENT, D, H, HIDDEN, dropout, seed=seed)
+    return student.new(COMPONENT, D, H, HIDDEN, dropout, like=ref), ref
+
+
+@graded(1, "has MHA_1, MHA_2, layer_norm_1..3 and FFN", "MHA_1・MHA_2・layer_norm_1〜3・FFN を持つ", public=True)
+def test_interface(student, reference):
+    expect_interface(student.new(COMPONENT, D, H, HIDDEN), reference.new(COMPONENT, D, H, HIDDEN))
+
+
+@graded(3, "matches the reference without masks (the causal mask is applied anyway)",
+        "マスクなしで参照実装と一致する（因果マスクは常にかかる）", public=True)
+def test_forward(student, reference):
+    stu, ref = pair(student, reference)
+    tgt, memory = randn(B, T, D, seed=2), randn(B, S, D, seed=3)
+    assert_close(stu(tgt, memory), ref(tgt, memory), mistakes=mistakes(ref, tgt, memory))
+
+
+@graded(2, "a position never sees later target positions", "ある位置はそれより後のターゲット位置を見ない")
+def test_causal(student):
+    block = student.new(COMPONENT, D, H, HIDDEN, seed=4)
+    tgt, memory = randn(B, T, D, seed=5), randn(B, S, D, seed=6)
+    changed = tgt.clone()
+    changed[:, 3:] = randn(B, T - 3, D, seed=7)
+    expect_causal(block, (tgt, memory), (changed, memory), changed_from=3)
+
+
+@graded(2, "applies the target padding mask and the source (encoder) mask",
+        "ターゲット側のパディングマスクとソース（エンコーダ）側のマスクを使う")
+def test_masks(student, reference):
+    stu, ref = pair(student, reference, seed=8)
+    tgt, memory = randn(B, T, D, seed=9), randn(B, S, D, seed=10)
+    tgt_mask, src_mask = lengths_mask([5, 3, 4], T), lengths_mask([7, 2, 5], S)
+    assert_close(stu(tgt, memory, tgt_mask, src_mask), ref(tgt, memory, tgt_mask, src_mask),
+                 mistakes=mistakes(ref, tgt, memory, tgt_mask, src_mask))
+
+
+@graded(1, "accepts integer token masks (a tokenizer's attention_mask)",
+        "整数のトークンマスク（トークナイザの attention_mask）を受け付ける")
+def test_int_masks(student, reference):
+    stu, ref = pair(student, reference, seed=11)
+    tgt, memory = randn(B, T, D, seed=12), randn(B, S, D, seed=13)
+    tgt_mask, src_mask = lengths_mask([2, 5, 4], T, torch.long), lengths_mask([6, 7, 1], S, torch.long)
+    assert_close(stu(tgt, memory, tgt_mask, src_mask), ref(tgt, memory, tgt_mask, src_mask),
+                 mistakes=mistakes(ref, tgt, memory, tgt_mask, src_mask))
+
+
+@graded(1, "cross-attention takes its query from the decoder (source as long as the target)",
+        "交差注意のクエリはデコーダ側から取る（ソースとターゲットが同じ長さの場合）")
+def test_cross_attention_roles(student, reference):
+    stu, ref = pair(student, reference, seed=14)
+    tgt, memory = randn(B, T, D, seed=15), randn(B, T, D, seed=16)
+    assert_close(stu(tgt, memory), ref(tgt, memory), mistakes=mistakes(ref, tgt, memory))
+
+
+@graded(1, "dropout is active in train mode and off in eval mode",
+        "ドロップアウトが train モードで有効、eval モードで無効")
+def test_dropout(student):
+    block = student.new(COMPONENT, D, H, HIDDEN, 0.5, seed=17)
+    expect_dropout(block, randn(B, T, D, seed=18), randn(B, S, D, seed=19))
+
+
+@graded(1, "gradients reach every parameter and both inputs as in the reference",
+        "すべてのパラメータと両方の入力に参照実装と同じ勾配が届く")
+def test_gradients(student, reference):
+    stu, ref = pair(student, reference, seed=20)
+    expect_same_gradients(stu, ref, randn(B, T, D, seed=21), randn(B, S, D, seed=22),
+                          lengths_mask([5, 4, 3], T), lengths_mask([7, 6, 2], S),
+                          grad_output=randn(B, T, D, seed=23), wrt=(0, 1))

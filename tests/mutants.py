@@ -1,0 +1,137 @@
+"""Mutants of the reference: each applies one known mistake, written the way a student would
+write it, and names the component that must lose points and the diagnosis it must get.
+
+The patches are textual; each `old` must occur in the reference exactly once (or `count`
+times), so a mutant that no longer applies fails loudly instead of silently testing nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str  # under the unit folder, e.g. "attention.py"
+    patches: tuple[tuple[str, str], ...]
+    component: str  # the component that must lose points
+    diagnosis: str | None  # the diagnosis it must be given (None: losing points is enough)
+    unit: str = "transformer"
+    count: int = 1  # how many times each `old` occurs
+
+    def apply(self, submission: Path) -> None:
+        path = submission / self.unit / self.file
+        source = path.read_text()
+        for old, new in self.patches:
+            found = source.count(old)
+            if found != self.count:
+                raise AssertionError(f"mutant {self.name}: {old!r} occurs {found} times in {self.file}")
+            source = source.replace(old, new)
+        path.write_text(source)
+
+
+def m(name: str, file: str, component: str, diagnosis: str | None, *patches: tuple[str, str],
+      count: int = 1) -> Mutant:
+    return Mutant(name, file, tuple(patches), component, diagnosis, count=count)
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    # positional encoding and scaling
+    m("pe_exponent_doubled", "positional_encoding.py", "PositionalEncoder", "pe_exponent_doubled",
+      ("angle = pos / 10000 ** (two_i / d_model)", "angle = pos / 10000 ** (2 * two_i / d_model)")),
+    m("pe_sin_cos_swapped", "positional_encoding.py", "PositionalEncoder", "pe_sin_cos_swapped",
+      ("pe[:, 0::2] = torch.sin(angle)\n        pe[:, 1::2] = torch.cos(angle)",
+       "pe[:, 0::2] = torch.cos(angle)\n        pe[:, 1::2] = torch.sin(angle)")),
+    m("pe_missing_scale", "positional_encoding.py", "PositionalEncoder", "pe_missing_scale",
+      ("return math.sqrt(self.d_model) * x + self.pe[:length]", "return x + self.pe[:length]")),
+    m("embedder_scales", "embedder.py", "Embedder", "scaled_twice",
+      ("return self.embedding(x)", "return self.embedding(x) * self.embedding.embedding_dim ** 0.5")),
+    m("encoder_scales_before_pe", "encoder.py", "Encoder", "scaled_twice",
+      ("x = self.dropout(self.PE(self.embed(x)))",
+       "x = self.embed(x)\n        x = self.dropout(self.PE(x * x.size(-1) ** 0.5))")),
+    m("decoder_scales_before_pe", "decoder.py", "Decoder", "scaled_twice",
+      ("x = self.dropout(self.PE(self.embed(tgt)))",
+       "x = self.embed(tgt)\n        x = self.dropout(self.PE(x * x.size(-1) ** 0.5))")),
+    m("encoder_skips_pe", "encoder.py", "Encoder", "positional_encoding_skipped",
+      ("x = self.dropout(self.PE(self.embed(x)))", "x = self.dropout(self.embed(x))")),
+    # scaled dot-product attention
+    m("sdpa_missing_scale", "attention.py", "scaled_dot_product_attention", "missing_scale",
+      ("scores = query @ key.transpose(-2, -1) / math.sqrt(d_k)", "scores = query @ key.transpose(-2, -1)")),
+    m("sdpa_softmax_over_queries", "attention.py", "scaled_dot_product_attention", "softmax_wrong_axis",
+      ("weights = F.softmax(scores, dim=-1)", "weights = F.softmax(scores, dim=-2)")),
+    m("sdpa_bool_mask_added", "attention.py", "scaled_dot_product_attention", "bool_mask_added",
+      ('scores = scores.masked_fill(~mask, float("-inf"))', "scores = scores + mask")),
+    m("sdpa_mask_inverted", "attention.py", "scaled_dot_product_attention", "mask_inverted",
+      ('scores = scores.masked_fill(~mask, float("-inf"))', 'scores = scores.masked_fill(mask, float("-inf"))')),
+    m("sdpa_nan_on_fully_masked", "attention.py", "scaled_dot_product_attention", "nan_on_fully_masked",
+      ("scores = scores.masked_fill(fully_masked, 0.0)", "scores = scores"),
+      ("weights = weights.masked_fill(fully_masked, 0.0)", "weights = weights")),
+    m("sdpa_uses_library", "attention.py", "scaled_dot_product_attention", "forbidden_shortcut",
+      ("output = weights @ value",
+       "output = F.scaled_dot_product_attention(query, key, value) if mask is None else weights @ value")),
+    # multi-head attention
+    m("mha_split_without_transpose", "attention.py", "MultiHeadAttention", "heads_split_wrong",
+      ("q = self.W_q(query).view(B, Lq, H, d_k).transpose(1, 2)", "q = self.W_q(query).view(B, H, Lq, d_k)"),
+      ("k = self.W_k(key).view(B, Lk, H, d_k).transpose(1, 2)", "k = self.W_k(key).view(B, H, Lk, d_k)"),
+      ("v = self.W_v(value).view(B, Lk, H, d_k).transpose(1, 2)", "v = self.W_v(value).view(B, H, Lk, d_k)")),
+    m("mha_merge_without_transpose", "attention.py", "MultiHeadAttention", "heads_merged_wrong",
+      ("out = out.transpose(1, 2).contiguous().view(B, Lq, self.d_model)",
+       "out = out.contiguous().view(B, Lq, self.d_model)")),
+    m("mha_no_output_projection", "attention.py", "MultiHeadAttention", "missing_output_projection",
+      ("return self.W_o(out)", "return out")),
+    m("mha_scaled_by_d_model", "attention.py", "MultiHeadAttention", "scaled_by_d_model",
+      ("out, _ = scaled_dot_product_attention(q, k, v, mask)",
+       "out, _ = scaled_dot_product_attention(q * (d_k / self.d_model) ** 0.5, k, v, mask)")),
+    m("mha_renamed_projection", "attention.py", "MultiHeadAttention", "interface_mismatch",
+      ("self.W_q", "self.q_proj"), count=2),
+    # feed-forward
+    m("ffn_no_relu", "feed_forward.py", "FeedForwardNetwork", "missing_relu",
+      ("h = self.relu(self.linear_1(x))", "h = self.linear_1(x)")),
+    m("ffn_dropout_always_on", "feed_forward.py", "FeedForwardNetwork", "dropout_in_eval",
+      ("return self.linear_2(self.dropout(h))", "return self.linear_2(nn.functional.dropout(h, 0.5, training=True))")),
+    # encoder
+    m("encoder_block_mask_not_reshaped", "encoder.py", "EncoderBlock", "token_mask_not_reshaped",
+      ("attn_mask = None if mask is None else mask.bool()[:, None, None, :]",
+       "attn_mask = None if mask is None else mask.bool()")),
+    m("encoder_block_mask_not_bool", "encoder.py", "EncoderBlock", "token_mask_not_bool",
+      ("attn_mask = None if mask is None else mask.bool()[:, None, None, :]",
+       "attn_mask = None if mask is None else mask[:, None, None, :]")),
+    m("encoder_block_pre_ln", "encoder.py", "EncoderBlock", "pre_layer_norm",
+      ("x = self.layer_norm1(x + self.dropout_1(self.MHA(x, x, x, attn_mask)))",
+       "h = self.layer_norm1(x)\n        x = x + self.dropout_1(self.MHA(h, h, h, attn_mask))"),
+      ("x = self.layer_norm2(x + self.dropout_2(self.FFN(x)))",
+       "x = x + self.dropout_2(self.FFN(self.layer_norm2(x)))")),
+    m("encoder_block_no_ffn_residual", "encoder.py", "EncoderBlock", "missing_residual",
+      ("x = self.layer_norm2(x + self.dropout_2(self.FFN(x)))", "x = self.layer_norm2(self.dropout_2(self.FFN(x)))")),
+    m("encoder_block_no_dropout", "encoder.py", "EncoderBlock", "dropout_missing",
+      ("x + self.dropout_1(self.MHA(x, x, x, attn_mask))", "x + self.MHA(x, x, x, attn_mask)"),
+      ("x + self.dropout_2(self.FFN(x))", "x + self.FFN(x)")),
+    m("encoder_drops_mask", "encoder.py", "Encoder", "padding_mask_ignored",
+      ("x = block(x, mask)", "x = block(x, None)")),
+    # decoder
+    m("decoder_block_no_causal_mask", "decoder.py", "DecoderBlock", "no_causal_mask",
+      ("causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).tril()",
+       "causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device)")),
+    m("decoder_block_cross_swapped", "decoder.py", "DecoderBlock", "cross_attention_swapped",
+      ("attn = self.MHA_2(x, encoder_output, encoder_output, cross_mask)",
+       "attn = self.MHA_2(encoder_output, x, x, cross_mask)")),
+    m("decoder_block_ignores_source_mask", "decoder.py", "DecoderBlock", "encoder_mask_ignored",
+      ("attn = self.MHA_2(x, encoder_output, encoder_output, cross_mask)",
+       "attn = self.MHA_2(x, encoder_output, encoder_output, None)")),
+    m("decoder_block_ignores_target_mask", "decoder.py", "DecoderBlock", "padding_mask_ignored",
+      ("self_mask = causal & decoder_mask.bool()[:, None, None, :]", "self_mask = causal")),
+    m("decoder_drops_source_mask", "decoder.py", "Decoder", "encoder_mask_ignored",
+      ("x = block(x, encoder_output, mask, encoder_mask)", "x = block(x, encoder_output, mask, None)")),
+    # transformer and decoding
+    m("transformer_drops_source_mask", "transformer.py", "Transformer", "encoder_mask_ignored",
+      ("return self.decoder(tgt, memory, tgt_mask, src_mask)", "return self.decoder(tgt, memory, tgt_mask, None)")),
+    m("greedy_without_eval", "transformer.py", "greedy_decode", "greedy_not_eval",
+      ("    model.eval()  # dropout off: decoding must be deterministic\n", "")),
+    m("greedy_keeps_bos", "transformer.py", "greedy_decode", "greedy_keeps_bos",
+      ("return ys[:, 1:]  # (B, n)", "return ys  # (B, n)")),
+    m("greedy_no_feedback", "transformer.py", "greedy_decode", "greedy_no_feedback",
+      ("logits = model.decoder(ys, memory, None, src_mask)",
+       "logits = model.decoder(ys[:, :1], memory, None, src_mask)")),
+)

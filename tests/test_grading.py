@@ -1,0 +1,43 @@
+"""End to end: the reference scores full marks, the stubs score zero as "not started", and the
+same submission gives the same report every run."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import EXERCISES, copy_reference
+from mutants import MUTANTS
+
+from graders.catalogue import COMPONENTS
+from graders.reports.gradescope import to_results_json
+from graders.results import Outcome, Status
+from graders.runner import REFERENCE
+
+
+def test_reference_scores_full_marks(grade_submission):
+    report = grade_submission(REFERENCE)
+    assert [c.component for c in report.components] == list(COMPONENTS)
+    for c in report.components:
+        assert c.status is Status.FULL_MARKS, (c.component, [(t.name, t.message.en) for t in c.failures])
+    assert report.score == report.max_score > 0
+
+
+def test_stubs_score_zero_not_started(grade_submission):
+    report = grade_submission(EXERCISES)
+    for c in report.components:
+        assert c.score == 0
+        assert c.status is Status.NOT_STARTED, (c.component, [(t.name, t.message.en) for t in c.failures])
+        assert all(t.outcome is Outcome.NOT_STARTED for t in c.tests)
+        assert all("Traceback" not in t.message.en for t in c.tests)
+
+
+def test_same_submission_same_report(tmp_path, grade_submission):
+    """A submission with several mistakes at once, graded twice, gives identical results.json."""
+    submission = copy_reference(tmp_path / "mixed")
+    for mutant in MUTANTS:
+        if mutant.name in ("pe_exponent_doubled", "mha_split_without_transpose", "encoder_block_pre_ln",
+                           "ffn_dropout_always_on", "greedy_no_feedback"):
+            mutant.apply(submission)
+    first, second = (to_results_json(grade_submission(submission), "en") for _ in range(2))
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+    assert 0 < first["score"] < first["extra_data"]["max_score"]
