@@ -9,7 +9,6 @@ one worker per component, so that nothing one component does reaches another.
 from __future__ import annotations
 
 import contextlib
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -37,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
 # What the sandboxed student code may not read: the answers, the tests, the history.
 HIDDEN = (REFERENCE, SUITES, ROOT / "tests", ROOT / ".git")
+HIDDEN_MODULES = ("reference", "graders.suites", "tests")
 MAX_TIMEOUTS = 2  # per component; later tests of a component that hung twice are not run
 
 
@@ -73,6 +73,7 @@ class GradingPlugin:
     def _worker_for(self, component: Component) -> Worker:
         if self.worker is None or self.worker.component != component:
             if self.worker is not None:
+                self.layers = self.layers or self.worker.layers
                 self.worker.close()
             self.worker = self.sandbox.worker(self.submission, component)
         return self.worker
@@ -81,12 +82,10 @@ class GradingPlugin:
     def student(self, request: pytest.FixtureRequest) -> SandboxImplementation:
         component = component_of(request.node)
         worker = self._worker_for(component)
-        session = Session(worker, time.monotonic() + self.sandbox.settings.time_s)
+        session = Session(worker, self.sandbox.settings.time_s)
         self.sessions[request.node.nodeid] = session
         if self.timeouts[component.name] >= MAX_TIMEOUTS:
             raise WorkerTimeout("not run: earlier tests of this component timed out")
-        session.request("reset", seed=0)
-        self.layers = self.layers or worker.layers
         return SandboxImplementation(session)
 
     @pytest.fixture
@@ -141,6 +140,7 @@ class GradingPlugin:
 
     def close(self) -> None:
         if self.worker is not None:
+            self.layers = self.layers or self.worker.layers
             self.worker.close()
             self.worker = None
 
@@ -209,7 +209,7 @@ def grade(
     server: ForkServer | None = None,
 ) -> GradeReport:
     """Grade `submission` (a folder laid out like exercises/) on `components`."""
-    with Sandbox(settings, HIDDEN, server) as sandbox:
+    with Sandbox(settings, HIDDEN, server, HIDDEN_MODULES) as sandbox:
         plugin = GradingPlugin(submission, components, sandbox, reference)
         suites = sorted({str(c.suite) for c in components})
         args = [

@@ -19,7 +19,7 @@ from graders.sandbox.zygote import ForkServer
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "exercises"
 # Short limits keep the hostile cases fast; the suites' tests each take well under a second.
-FAST = Settings(time_s=3.0, limits=Limits(memory_mb=512, output_kb=256))
+FAST = Settings(time_s=2.0, limits=Limits(memory_mb=512, output_kb=256))
 
 
 @pytest.fixture(scope="session")

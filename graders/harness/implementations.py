@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from .. import loading
 from ..catalogue import Component
@@ -38,7 +39,10 @@ class Grads:
 
 
 class Obj:
-    """A constructed module (or other object) of one implementation."""
+    """A constructed module (or other object) of one implementation; `interface` is how it
+    looked when it was built (see worker.describe)."""
+
+    interface: dict[str, Any]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.method(None, *args, **kwargs)
@@ -89,12 +93,10 @@ class Implementation:
         """Construct `symbol(*args, **kwargs)`, in eval mode; then give it random weights from
         `seed`, or the weights of `like` (by parameter name)."""
         obj = self._construct(symbol, args, kwargs, standin)
-        obj.eval()
         if seed is not None:
-            obj.load_params(random_params(obj.describe()["params"], seed))
+            obj.load_params(random_params(obj.interface["params"], seed))
         elif like is not None:
-            ref = like.describe()
-            expect_same_params(obj.describe(), {"params": ref["params"], "buffers": {}})
+            expect_same_params(obj.interface, {"params": like.interface["params"], "buffers": {}})
             obj.load_params(like.params())
         return obj
 
@@ -119,6 +121,7 @@ class Implementation:
 class LocalObject(Obj):
     def __init__(self, value: Any) -> None:
         self.value = value
+        self.interface = describe(value)
 
     def method(self, name: str | None, *args: Any, **kwargs: Any) -> Any:
         fn = self.value if name is None else getattr(self.value, name)
@@ -188,7 +191,10 @@ class LocalImplementation(Implementation):
 
     def _construct(self, symbol: str, args: tuple, kwargs: dict, standin: bool) -> Obj:
         cls = standins(self.component.unit)[symbol] if standin else getattr(self.module, symbol)
-        return LocalObject(cls(*unwrap(args), **unwrap(kwargs)))
+        obj = LocalObject(cls(*unwrap(args), **unwrap(kwargs)))
+        if isinstance(obj.value, nn.Module):
+            obj.value.eval()
+        return obj
 
     def call(self, symbol: str, *args: Any, **kwargs: Any) -> Any:
         return LocalObject(getattr(self.module, symbol)).method(None, *args, **kwargs)
@@ -208,27 +214,37 @@ class Session:
     """One test's conversation with the component's worker: its deadline and what it saw."""
 
     worker: Worker
-    deadline: float
+    budget_s: float  # the test's time limit, spent only while the student's code may run
+    used_s: float = 0.0
+    reset: int | None = 0  # the seed of the test's random state, sent with its first request
     forbidden: set[str] = field(default_factory=set)
     tampered: set[str] = field(default_factory=set)
 
     def request(self, op: str, **args: Any) -> Any:
-        if time.monotonic() >= self.deadline:
+        self.worker.start()  # starting a worker is the grader's time, not the test's
+        if self.used_s >= self.budget_s:
             raise WorkerTimeout("timed out")
-        value, events = self.worker.request(op, self.deadline, **args)
+        if self.reset is not None:
+            args["reset"], self.reset = self.reset, None
+        start = time.monotonic()
+        try:
+            value, events = self.worker.request(op, self.budget_s - self.used_s, **args)
+        finally:
+            self.used_s += time.monotonic() - start
         self.forbidden.update(str(x) for x in events.get("forbidden", ()))
         return value
 
     def check_tampering(self) -> None:
         """Ask the worker, once at the end of the test, whether library attributes changed."""
         if self.worker.sock is not None:
-            self.tampered.update(str(x) for x in self.worker.request("check", self.deadline + 5)[0])
+            self.tampered.update(str(x) for x in self.worker.request("check", 5.0)[0])
 
 
 class RemoteObject(Obj):
-    def __init__(self, session: Session, handle: wire.Handle) -> None:
+    def __init__(self, session: Session, handle: wire.Handle, interface: dict[str, Any] | None = None) -> None:
         self.session = session
         self.handle = handle
+        self.interface = interface or {}
 
     def _wrap(self, value: Any) -> Any:
         return wrap(self.session, value)
@@ -294,12 +310,12 @@ class SandboxImplementation(Implementation):
         self.session = session
 
     def _construct(self, symbol: str, args: tuple, kwargs: dict, standin: bool) -> Obj:
-        handle = self.session.request(
+        built = self.session.request(
             "new", symbol=symbol, args=handles(args), kwargs=handles(kwargs), standin=standin
         )
-        if not isinstance(handle, wire.Handle):
+        if not isinstance(built.get("object"), wire.Handle):
             raise TypeError(f"{symbol}(...) did not construct an object")
-        return RemoteObject(self.session, handle)
+        return RemoteObject(self.session, built["object"], built["interface"])
 
     def call(self, symbol: str, *args: Any, **kwargs: Any) -> Any:
         return wrap(

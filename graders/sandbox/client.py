@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from ..catalogue import Component
 from . import wire
 from .settings import Settings
 from .zygote import ForkServer
+
+WORKER_START_S = 30.0  # fork, confine and say hello; seconds only on a badly overloaded machine
 
 
 class SandboxError(Exception):
@@ -66,9 +69,11 @@ class Sandbox:
         settings: Settings | None = None,
         hidden: tuple[Path, ...] = (),
         server: ForkServer | None = None,
+        hidden_modules: tuple[str, ...] = (),
     ) -> None:
         self.settings = settings or Settings()
         self.hidden = hidden
+        self.hidden_modules = hidden_modules
         self.owns_server = server is None  # a server handed in outlives this run (tests share one)
         self.server = server or ForkServer()
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
@@ -90,6 +95,7 @@ class Sandbox:
             "workdir": str(workdir),
             "output": str(output),
             "hidden": [str(p) for p in self.hidden],
+            "hidden_modules": list(self.hidden_modules),
             "forbidden": list(component.forbidden),
             "limits": asdict(self.settings.limits),
         }
@@ -153,9 +159,14 @@ class Worker:
         self.layers = tuple(hello.get("layers", ()))
         return sock
 
-    def request(self, op: str, deadline: float, **args: Any) -> tuple[Any, dict[str, Any]]:
+    def start(self) -> socket.socket:
+        """The running worker's socket, starting one if needed (not the student's time)."""
+        return self.sock or self._start(time.monotonic() + WORKER_START_S)
+
+    def request(self, op: str, timeout_s: float, **args: Any) -> tuple[Any, dict[str, Any]]:
         """Send one request; return (reply, events) or raise a SandboxError."""
-        sock = self.sock or self._start(deadline)
+        sock = self.start()
+        deadline = time.monotonic() + timeout_s
         try:
             wire.send(sock, wire.encode({"op": op, **args}))
             reply = wire.decode(wire.receive(sock, deadline))

@@ -94,6 +94,9 @@ class Policy:
     workdir: Path  # the worker's working copy: the only place it may write; confine() chdirs
     hidden: tuple[Path, ...]  # folders it may not read (nor list, nor stat)
     limits: Limits = field(default_factory=Limits)
+    # Modules it may not import, with their submodules (e.g. "reference", "graders.suites"):
+    # hidden folders already make them unreadable; this names the attempt as a violation.
+    hidden_modules: tuple[str, ...] = ()
 
 
 class SandboxViolation(PermissionError):
@@ -144,7 +147,7 @@ def confine(policy: Policy) -> tuple[str, ...]:
     if libc is not None and arch is not None and _install_seccomp(libc, arch, pid):
         applied.append("seccomp")
     _neutralise_unaudited_entry_points()
-    sys.addaudithook(_make_audit_hook(workdir, hidden, pid))
+    sys.addaudithook(_make_audit_hook(workdir, hidden, pid, tuple(policy.hidden_modules)))
     applied.append("audit")
     return tuple(applied)
 
@@ -861,7 +864,7 @@ _TRUSTED_PATH_TYPES = (
 
 
 def _make_audit_hook(
-    workdir: str, hidden: tuple[str, ...], pid: int
+    workdir: str, hidden: tuple[str, ...], pid: int, hidden_modules: tuple[str, ...] = ()
 ) -> Callable[[str, tuple[Any, ...]], None]:
     """Build the hook and its helpers.
 
@@ -1026,7 +1029,8 @@ def _make_audit_hook(
              _signal=_SIGNAL_EVENTS, _network=_NETWORK_EVENTS, _native=_NATIVE_EVENTS,
              _hooks=_HOOK_EVENTS, _gc=_GC_EVENTS, _blocked=_BLOCKED_IMPORTS,
              _rules=_PATH_RULES, _check_open=check_open, _check=check_path, _pid=pid,
-             _unix=_AF_UNIX, _v=SandboxViolation, _protected=protected):
+             _unix=_AF_UNIX, _v=SandboxViolation, _protected=protected,
+             _secret=hidden_modules, _dotted=tuple(m + "." for m in hidden_modules)):
         # Cheap exit for the frequent events (exec, compile, sys._getframe, builtins.id, ...).
         if _type(event) is not _str or event not in _watched:
             return
@@ -1038,6 +1042,8 @@ def _make_audit_hook(
                 name = _join((name,))
             if name in _blocked:  # a submodule of one of them cannot do harm on its own
                 raise _v("sandbox: importing " + name + " is not allowed")
+            if name in _secret or name.startswith(_dotted):
+                raise _v("sandbox: importing " + name + " (the answers or the tests) is not allowed")
         elif event == "object.__setattr__":
             if _id(args[0]) in _protected:
                 raise _v("sandbox: the sandbox's own functions cannot be modified")

@@ -23,7 +23,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
-import numpy
 import torch
 from torch import nn
 
@@ -56,25 +55,25 @@ GUARDED = (
 GUARDED_TYPES = (torch.Tensor, nn.Module, nn.Linear, nn.LayerNorm, nn.Embedding, nn.Dropout)
 
 
-def fingerprint() -> dict[str, int]:
-    """id() of every attribute of the guarded modules and types."""
-    seen: dict[str, int] = {}
-    for name in GUARDED:
-        module = sys.modules.get(name)
-        if module is not None:
-            for attr, value in list(vars(module).items()):
-                seen[f"{name}.{attr}"] = id(value)
-    for cls in GUARDED_TYPES:
-        for attr, value in list(vars(cls).items()):
-            seen[f"{cls.__module__}.{cls.__qualname__}.{attr}"] = id(value)
-    return seen
+Namespaces = dict[str, tuple[Any, dict[str, Any]]]
 
 
-def tampered(before: dict[str, int]) -> list[str]:
+def fingerprint() -> Namespaces:
+    """A copy of the namespace of every guarded module and type, by dotted name."""
+    owners = [(name, importlib.import_module(name)) for name in GUARDED]
+    owners += [(f"{cls.__module__}.{cls.__qualname__}", cls) for cls in GUARDED_TYPES]
+    return {name: (owner, dict(vars(owner))) for name, owner in owners}
+
+
+def tampered(before: Namespaces) -> list[str]:
     """Guarded attributes that were replaced or deleted since `before` (additions are fine:
     torch and numpy add attributes when they import submodules lazily)."""
-    now = fingerprint()
-    return sorted(name for name, ident in before.items() if now.get(name) != ident)
+    missing = object()
+    changed = []
+    for name, (owner, snapshot) in before.items():
+        now = vars(owner)
+        changed += [f"{name}.{attr}" for attr, value in snapshot.items() if now.get(attr, missing) is not value]
+    return sorted(changed)
 
 
 def resolve(dotted: str) -> Any:
@@ -141,7 +140,7 @@ class Worker:
         self.objects: dict[int, Any] = {}
         self.module: ModuleType | None = None
         self.detector = ShortcutDetector(config["forbidden"])
-        self.baseline: dict[str, int] = {}
+        self.baseline: Namespaces = {}
 
     # -- objects and handles ---------------------------------------------------------------
 
@@ -199,8 +198,12 @@ class Worker:
         """Guarded library attributes the student's code replaced (asked once per test)."""
         return tampered(self.baseline)
 
-    def op_new(self, symbol: str, args: list, kwargs: dict, standin: bool = False) -> Any:
-        return self.symbol(symbol, standin)(*self.resolve(args), **self.resolve(kwargs))
+    def op_new(self, symbol: str, args: list, kwargs: dict, standin: bool = False) -> dict[str, Any]:
+        """Construct, switch to eval mode, and describe: one round trip for the usual start."""
+        obj = self.symbol(symbol, standin)(*self.resolve(args), **self.resolve(kwargs))
+        if isinstance(obj, nn.Module):
+            obj.eval()
+        return {"object": obj, "interface": describe(obj)}
 
     def op_call(self, target: Any, method: str | None, args: list, kwargs: dict) -> Any:
         obj = self.symbol(target, False) if isinstance(target, str) else self.resolve(target)
@@ -240,10 +243,13 @@ class Worker:
 
     def answer(self, request: dict[str, Any]) -> bytes:
         op = getattr(self, f"op_{request.pop('op', '')}", None)
+        reset = request.pop("reset", None)
         reply: dict[str, Any]
         try:
             if op is None:
                 raise ValueError("unknown request")
+            if reset is not None:  # a new test begins: its own objects and random state
+                self.op_reset(reset)
             reply = {"ok": self.plain(op(**request))}
         except BaseException as e:
             reply = {"error": describe_error(e)}
@@ -380,7 +386,8 @@ def serve(sock: socket.socket, config: dict[str, Any]) -> NoReturn:
     workdir = Path(config["workdir"])
     redirect_output(Path(config["output"]))
     worker = Worker(config)
-    policy = Policy(workdir, tuple(Path(p) for p in config["hidden"]), Limits(**config["limits"]))
+    policy = Policy(workdir, tuple(Path(p) for p in config["hidden"]), Limits(**config["limits"]),
+                    tuple(config["hidden_modules"]))
     layers = confine(policy)
     worker.baseline = fingerprint()
     wire.send(sock, wire.encode({"pid": os.getpid(), "layers": list(layers)}))
@@ -391,6 +398,3 @@ def serve(sock: socket.socket, config: dict[str, Any]) -> NoReturn:
             os._exit(0)
         wire.send(sock, worker.answer(request))
 
-
-# numpy is imported so that its attributes are in the baseline fingerprint
-_ = numpy

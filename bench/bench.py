@@ -1,0 +1,122 @@
+"""`make bench`: the grader's speed and memory on this machine, next to a bare `import torch`.
+
+Each figure is the median of a few runs of a fresh process (what a student's `make grade`
+costs), except the warm regrade, which reuses one fork server the way a notebook's
+self-check or a batch run does. Run with `--quick` for one repetition.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def tree_rss_kib(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        pid, ppid = int(entry), int(fields["PPid"])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack += children.get(pid, [])
+    return total
+
+
+def timed_run(command: list[str]) -> tuple[float, int]:
+    """Wall time of a command and the peak resident memory of its process tree (KiB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+
+    def sample() -> None:
+        nonlocal peak
+        while process.poll() is None:
+            peak = max(peak, tree_rss_kib(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, err = process.communicate()
+    elapsed = time.perf_counter() - start
+    sampler.join()
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed:\n{err.decode()[-2000:]}")
+    return elapsed, peak
+
+
+def median_run(command: list[str], repeat: int) -> tuple[float, int]:
+    runs = [timed_run(command) for _ in range(repeat)]
+    return statistics.median(t for t, _ in runs), max(m for _, m in runs)
+
+
+def warm_regrade(component: str, repeat: int) -> float:
+    """Seconds to regrade one component with a fork server that is already running."""
+    from graders.catalogue import select
+    from graders.runner import REFERENCE, grade
+    from graders.sandbox.zygote import ForkServer
+
+    server = ForkServer()
+    try:
+        grade(REFERENCE, select([component]), server=server)  # start and warm the server
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            grade(REFERENCE, select([component]), server=server)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+    finally:
+        server.close()
+
+
+def grading(repeat: int) -> list[tuple[str, str]]:
+    torch_s, torch_kib = median_run([sys.executable, "-c", "import torch"], repeat)
+    grade_s, grade_kib = median_run([sys.executable, "-m", "graders", "grade", "reference"], repeat)
+    warm_s = warm_regrade("MultiHeadAttention", max(repeat, 3))
+    return [
+        ("python -c 'import torch'", f"{torch_s:6.2f} s   ({torch_kib / 1024:.0f} MiB)"),
+        ("grader grade reference (all components)",
+         f"{grade_s:6.2f} s   = {grade_s / torch_s:.1f}x the bare import (aim: <= 3x)"),
+        ("  peak memory, grader + zygote + workers", f"{grade_kib / 1024:6.0f} MiB"),
+        ("regrade MultiHeadAttention, warm fork server", f"{warm_s:6.2f} s   (aim: well under 1 s)"),
+    ]
+
+
+SECTIONS: list[tuple[str, Callable[[int], list[tuple[str, str]]]]] = [("grading", grading)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one repetition instead of three")
+    args = parser.parse_args()
+    repeat = 1 if args.quick else 3
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    for title, section in SECTIONS:
+        print(f"\n[{title}]")
+        for label, value in section(repeat):
+            print(f"  {label:<46} {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The command line: the report, the machine-readable files, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import EXERCISES, ROOT
+
+from graders.cli import main
+from graders.runner import REFERENCE
+
+
+def run(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "graders", *args], cwd=ROOT, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "LANG": lang}, timeout=300)
+
+
+def test_list_shows_every_component(capsys):
+    assert main(["list", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    for name in ("Embedder", "MultiHeadAttention", "greedy_decode"):
+        assert name in out
+    assert main(["list", "--lang", "ja"]) == 0
+    assert "マルチヘッド注意" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args", [
+    ["grade", "no/such/folder"],
+    ["grade", str(ROOT / "README.md")],
+    ["grade", "-c", "NoSuchComponent"],
+    ["grade", "--time-limit", "0"],
+    ["grade", "--json", "/no/such/dir/results.json"],
+])
+def test_bad_input_is_one_line_and_exit_2(args, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("grader: error:"), err
+
+
+def test_grade_writes_report_json_and_junit(tmp_path):
+    results, junit = tmp_path / "results.json", tmp_path / "junit.xml"
+    done = run("grade", str(REFERENCE), "-c", "Embedder", "-c", "scaled_dot_product_attention",
+               "--json", str(results), "--junit", str(junit), lang="ja_JP.UTF-8")
+    assert done.returncode == 0, done.stderr
+    assert "満点" in done.stdout and "Traceback" not in done.stdout + done.stderr
+    data = json.loads(results.read_text())
+    assert data["score"] == data["extra_data"]["max_score"] > 0
+    tags = {tag for test in data["tests"] for tag in test["tags"]}
+    assert {"component:Embedder", "component:scaled_dot_product_attention"} <= tags
+    suites = ET.parse(junit).getroot()
+    assert suites.tag == "testsuites" and len(suites) == 2
+
+
+def test_stubs_exit_non_zero_and_say_not_started():
+    done = run("grade", str(EXERCISES), "-c", "Embedder", "--lang", "en")
+    assert done.returncode == 1
+    assert "not started" in done.stdout.lower() and "Traceback" not in done.stdout + done.stderr
