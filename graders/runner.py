@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 
 from .catalogue import COMPONENTS, SUITES, Component
-from .harness.checks import Failure
-from .harness.implementations import LocalImplementation, SandboxImplementation, Session
+from .harness.checks import ORACLE, Failure
+from .harness.implementations import Implementation, SandboxImplementation, Session
+from .harness.oracles import Live, Oracle, Replayer
+from .harness.snapshots import SNAPSHOTS, SnapshotError
 from .i18n import Text
 from .results import ComponentResult, GradeReport, Outcome, TestResult
 from .sandbox.client import (
@@ -45,12 +48,11 @@ def component_of(item: pytest.Item) -> Component:
 
 
 class GradingPlugin:
-    def __init__(self, submission: Path, components: list[Component], sandbox: Sandbox,
-                 reference: Path = REFERENCE) -> None:
+    def __init__(self, submission: Path, components: list[Component], sandbox: Sandbox, oracle: Oracle) -> None:
         self.submission = submission
         self.components = components
         self.sandbox = sandbox
-        self.reference_dir = reference
+        self.oracle = oracle
         self.results: dict[str, list[TestResult]] = {c.name: [] for c in components}
         self.sessions: dict[str, Session] = {}
         self.worker: Worker | None = None
@@ -89,10 +91,12 @@ class GradingPlugin:
         return SandboxImplementation(session)
 
     @pytest.fixture
-    def reference(self, request: pytest.FixtureRequest) -> LocalImplementation:
+    def reference(self, request: pytest.FixtureRequest) -> Iterator[Implementation]:
         torch.manual_seed(0)
-        component = component_of(request.node)
-        return LocalImplementation(self.reference_dir / component.unit, component)
+        implementation = self.oracle.for_test(component_of(request.node), request.node.name)
+        token = ORACLE.set(implementation)  # assert_close asks it for mistake outputs
+        yield implementation
+        ORACLE.reset(token)
 
     # -- outcomes -----------------------------------------------------------------------------
 
@@ -201,16 +205,27 @@ def judge(error: BaseException | None, hidden: bool) -> tuple[Outcome, Text, str
                                f"採点器のエラー：{type(error).__name__}: {error}"), None
 
 
+def default_oracle() -> Oracle:
+    """The reference code where it exists (the course repository), else the snapshots
+    recorded from it (the student release)."""
+    if REFERENCE.is_dir():
+        return Live(REFERENCE)
+    if SNAPSHOTS.is_dir():
+        return Replayer(SNAPSHOTS)
+    raise SnapshotError("neither reference/ nor graders/snapshots/ exists: the grader has nothing to compare with")
+
+
 def grade(
     submission: Path,
     components: list[Component],
     settings: Settings | None = None,
-    reference: Path = REFERENCE,
+    oracle: Oracle | None = None,
     server: ForkServer | None = None,
 ) -> GradeReport:
     """Grade `submission` (a folder laid out like exercises/) on `components`."""
+    oracle = oracle or default_oracle()
     with Sandbox(settings, HIDDEN, server, HIDDEN_MODULES) as sandbox:
-        plugin = GradingPlugin(submission, components, sandbox, reference)
+        plugin = GradingPlugin(submission, components, sandbox, oracle)
         suites = sorted({str(c.suite) for c in components})
         args = [
             *suites,
@@ -222,6 +237,7 @@ def grade(
             code = pytest.main(args, plugins=[plugin])
         finally:
             plugin.close()
+        oracle.finish()
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             raise RuntimeError(f"the suites could not be run (pytest exit code {int(code)})")
         return plugin.report(str(submission))

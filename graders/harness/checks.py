@@ -8,8 +8,9 @@ from the right answer), the failure names it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NoReturn
 
 import pytest
@@ -19,8 +20,29 @@ from ..i18n import Text, same
 from ..sandbox.client import StudentError
 
 OUTPUT = Text("the output", "出力")
-Mistake = Callable[[], Any]
+Mistake = Callable[[], Any]  # computes, from the reference only, what a mistake would output
 Mistakes = dict[str, Mistake | tuple[Mistake, ...]]
+# The test's reference implementation: it decides when mistake models run (see
+# Implementation.mistake_outputs); recorded snapshots replay their outputs instead.
+ORACLE: ContextVar[Any] = ContextVar("oracle", default=None)
+
+
+def run_models(mistakes: Mistakes) -> Iterator[tuple[str, Any]]:
+    """(diagnosis, output) of each mistake model, lazily; a model that raises is skipped."""
+    for diagnosis, models in mistakes.items():
+        for produce in models if isinstance(models, tuple) else (models,):
+            try:
+                yield diagnosis, produce()
+            except Exception:  # a mistake model that does not apply is no match
+                continue
+
+
+def mistake_outputs(mistakes: Mistakes, needed: bool) -> Iterable[tuple[str, Any]]:
+    """The outputs of `mistakes`, as the current test's oracle provides them."""
+    oracle = ORACLE.get()
+    if oracle is None:
+        return run_models(mistakes) if needed else ()
+    return oracle.mistake_outputs(mistakes, needed)
 
 
 class Failure(AssertionError):
@@ -141,25 +163,24 @@ def assert_close(
 
     Each entry of `mistakes` computes what the output would be with that mistake (from the
     reference, on the same inputs), or a tuple of such for a mistake made in several ways;
-    they only run when the comparison fails. `diagnosis`
-    names the mistake when a property fails whatever the output is (e.g. causality).
+    they only run when the comparison fails, and may use the reference only (recorded
+    snapshots replay their outputs). `diagnosis` names the mistake when a property fails
+    whatever the output is (e.g. causality).
     """
     why = _mismatch(actual, expected, what, atol, rtol)
+    outputs = mistake_outputs(mistakes or {}, needed=why is not None)
     if why is None:
         return
-    raise Failure(why, recognise(actual, expected, mistakes or {}, atol, rtol) or diagnosis)
+    raise Failure(why, recognise(actual, expected, outputs, atol, rtol) or diagnosis)
 
 
-def recognise(actual: Any, expected: Any, mistakes: Mistakes, atol: float, rtol: float) -> str | None:
+def recognise(
+    actual: Any, expected: Any, outputs: Iterable[tuple[str, Any]], atol: float, rtol: float
+) -> str | None:
     """The first mistake whose output `actual` matches while the right answer does not."""
-    for diagnosis, models in mistakes.items():
-        for produce in models if isinstance(models, tuple) else (models,):
-            try:
-                wrong = produce()
-            except Exception:
-                continue
-            if close(actual, wrong, atol, rtol) and not close(expected, wrong, atol, rtol):
-                return diagnosis
+    for diagnosis, wrong in outputs:
+        if close(actual, wrong, atol, rtol) and not close(expected, wrong, atol, rtol):
+            return diagnosis
     return None
 
 

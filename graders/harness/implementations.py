@@ -14,6 +14,7 @@ handed to greedy_decode). Student objects never leave the worker; their methods 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from ..sandbox import wire
 from ..sandbox.client import Worker, WorkerTimeout
 from ..sandbox.worker import backward, describe, load_params
 from ..standins import standins
-from .checks import expect_same_params
+from .checks import Mistakes, expect_same_params, run_models
 from .data import random_params
 
 
@@ -113,6 +114,11 @@ class Implementation:
 
     def _construct(self, symbol: str, args: tuple, kwargs: dict, standin: bool) -> Obj:
         raise NotImplementedError
+
+    def mistake_outputs(self, mistakes: Mistakes, needed: bool) -> Iterable[tuple[str, Any]]:
+        """The outputs of the mistake models of one check: run lazily, and only when the
+        check failed (snapshots record them all and replay them instead)."""
+        return run_models(mistakes) if needed else ()
 
 
 # -- the reference, in this process -----------------------------------------------------------

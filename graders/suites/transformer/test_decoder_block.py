@@ -21,10 +21,10 @@ B, T, S, D, H, HIDDEN = 3, 5, 7, 24, 4, 40
 
 
 def mistakes(ref, tgt, memory, tgt_mask=None, src_mask=None):
-    m = ref.value
 
     def model(causal=True, use_tgt_mask=True, use_src_mask=True, swap_cross=False, pre_ln=False,
               residuals=(True, True, True)):
+        m = ref.value  # the reference module: mistake models run only when needed
         n = tgt.size(1)
         self_mask = torch.ones(n, n, dtype=torch.bool)
         self_mask = self_mask.tril() if causal else self_mask

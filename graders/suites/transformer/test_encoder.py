@@ -25,9 +25,9 @@ ARGS = (VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS)
 
 
 def mistakes(ref, x, mask=None):
-    m = ref.value
 
     def model(scale=False, positional=True, pass_mask=True):
+        m = ref.value  # the reference module: mistake models run only when needed
         with torch.no_grad():
             h = m.embed(x) * (math.sqrt(D) if scale else 1.0)
             h = m.PE(h) if positional else h

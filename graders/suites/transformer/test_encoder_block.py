@@ -23,9 +23,9 @@ B, L, D, H, HIDDEN = 3, 5, 24, 4, 40
 
 def mistakes(ref, x, mask=None):
     """The block with each known mistake, built from the reference block's own sublayers."""
-    m = ref.value
 
     def model(pre_ln=False, residuals=(True, True), reshape=True, use_mask=True):
+        m = ref.value  # the reference module: mistake models run only when needed
         attn_mask = None
         if mask is not None and use_mask:
             attn_mask = mask.bool()[:, None, None, :] if reshape else mask.bool()

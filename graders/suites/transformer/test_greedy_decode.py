@@ -7,6 +7,7 @@ interface (encoder, decoder, forward), so only the decoding loop is graded here.
 import torch
 
 from graders.harness import Failure, fail, graded, lengths_mask, tokens
+from graders.harness.checks import mistake_outputs
 
 COMPONENT = "greedy_decode"
 MODEL_ARGS = (11, 13, 24, 4, 16, 40)  # src vocab, tgt vocab, d_model, heads, max_seq_len, hidden
@@ -52,11 +53,13 @@ def expect_same_decoding(actual, expected, eos, mistakes=None):
         fail(f"returned {actual.size(1)} tokens per row; max_len is {MAX_LEN}",
              f"1行あたり {actual.size(1)} トークン返しています（max_len は {MAX_LEN}）", diagnosis)
     got, want = trimmed(actual, eos), trimmed(expected, eos)
-    for b, (g, w) in enumerate(zip(got, want, strict=True)):
-        if g != w:
-            diagnosis = next((d for d, produce in (mistakes or {}).items() if trimmed(produce(), eos)[b] == g), None)
-            fail(f"row {b} decodes to {g}; expected {w} (compared up to the first eos = {eos})",
-                 f"{b} 行目のデコード結果が {g} です（期待値 {w}、最初の eos = {eos} まで比較）", diagnosis)
+    wrong = [b for b in range(B) if got[b] != want[b]]
+    outputs = mistake_outputs(mistakes or {}, needed=bool(wrong))  # once per check, pass or fail
+    if wrong:
+        b = wrong[0]
+        diagnosis = next((d for d, output in outputs if trimmed(output, eos) == got), None)
+        fail(f"row {b} decodes to {got[b]}; expected {want[b]} (compared up to the first eos = {eos})",
+             f"{b} 行目のデコード結果が {got[b]} です（期待値 {want[b]}、最初の eos = {eos} まで比較）", diagnosis)
 
 
 def no_feedback(ref, src, src_mask):

@@ -82,14 +82,14 @@ def test_float_mask(student, reference):
 
 @graded(1, "a bool mask and the equivalent float mask (0 / -inf) give the same result",
         "bool マスクと同じ意味の float マスク（0 / -inf）が同じ結果になる")
-def test_mask_kinds_agree(student):
+def test_mask_kinds_agree(student, reference):
     q, k, v = qkv(8)
     mask = bool_mask((B, H, LQ, LK), seed=9)
     additive = torch.zeros(mask.shape).masked_fill(~mask, float("-inf"))
     assert_close(student.call(COMPONENT, q, k, v, mask), student.call(COMPONENT, q, k, v, additive),
                  what=Text("the output with a bool mask (compared with the float mask)",
                            "bool マスクでの出力（float マスクとの比較）"),
-                 mistakes={"bool_mask_added": lambda: student.call(COMPONENT, q, k, v, mask.float())})
+                 mistakes={"bool_mask_added": lambda: reference.call(COMPONENT, q, k, v, mask.float())})
 
 
 @graded(1, "masks broadcast: [Lq, Lk] and [B, 1, 1, Lk]", "マスクがブロードキャストされる：[Lq, Lk] と [B, 1, 1, Lk]")

@@ -21,9 +21,9 @@ ARGS = (SRC_VOCAB, TGT_VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS)
 
 
 def mistakes(ref, src, tgt, src_mask=None, tgt_mask=None):
-    m = ref.value
 
     def model(pass_src_to_decoder=True, pass_src_to_encoder=True, pass_tgt=True):
+        m = ref.value  # the reference module: mistake models run only when needed
         with torch.no_grad():
             memory = m.encoder(src, src_mask if pass_src_to_encoder else None)
             return m.decoder(tgt, memory, tgt_mask if pass_tgt else None,
