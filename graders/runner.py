@@ -38,7 +38,7 @@ from .sandbox.zygote import ForkServer
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
 # What the sandboxed student code may not read: the answers, the tests, the history.
-HIDDEN = (REFERENCE, SUITES, ROOT / "tests", ROOT / ".git")
+HIDDEN = (REFERENCE, SUITES, SNAPSHOTS, ROOT / "tests", ROOT / ".git")
 HIDDEN_MODULES = ("reference", "graders.suites", "tests")
 MAX_TIMEOUTS = 2  # per component; later tests of a component that hung twice are not run
 
@@ -56,6 +56,7 @@ class GradingPlugin:
         self.results: dict[str, list[TestResult]] = {c.name: [] for c in components}
         self.sessions: dict[str, Session] = {}
         self.worker: Worker | None = None
+        self.upcoming: Worker | None = None
         self.timeouts: Counter[str] = Counter()
         self.layers: tuple[str, ...] = ()
 
@@ -77,7 +78,15 @@ class GradingPlugin:
             if self.worker is not None:
                 self.layers = self.layers or self.worker.layers
                 self.worker.close()
-            self.worker = self.sandbox.worker(self.submission, component)
+            upcoming, self.upcoming = self.upcoming, None
+            self.worker = upcoming if upcoming and upcoming.component == component else None
+            if upcoming and not self.worker:
+                upcoming.close()
+            self.worker = self.worker or self.sandbox.worker(self.submission, component)
+            following = self.components.index(component) + 1
+            if following < len(self.components):  # its worker sets up while this one's tests run
+                self.upcoming = self.sandbox.worker(self.submission, self.components[following])
+                self.upcoming.launch()
         return self.worker
 
     @pytest.fixture
@@ -92,7 +101,7 @@ class GradingPlugin:
 
     @pytest.fixture
     def reference(self, request: pytest.FixtureRequest) -> Iterator[Implementation]:
-        torch.manual_seed(0)
+        torch.default_generator.manual_seed(0)  # (not torch.manual_seed: see worker.op_reset)
         implementation = self.oracle.for_test(component_of(request.node), request.node.name)
         token = ORACLE.set(implementation)  # assert_close asks it for mistake outputs
         yield implementation
@@ -147,6 +156,9 @@ class GradingPlugin:
             self.layers = self.layers or self.worker.layers
             self.worker.close()
             self.worker = None
+        if self.upcoming is not None:
+            self.upcoming.close()
+            self.upcoming = None
 
     def report(self, submission: str) -> GradeReport:
         return GradeReport(
@@ -221,17 +233,25 @@ def grade(
     settings: Settings | None = None,
     oracle: Oracle | None = None,
     server: ForkServer | None = None,
+    hidden: tuple[Path, ...] = (),
 ) -> GradeReport:
-    """Grade `submission` (a folder laid out like exercises/) on `components`."""
+    """Grade `submission` (a folder laid out like exercises/) on `components`; `hidden` adds
+    paths its code may not read to HIDDEN (a batch hides the other students' submissions)."""
     oracle = oracle or default_oracle()
-    with Sandbox(settings, HIDDEN, server, HIDDEN_MODULES) as sandbox:
+    # The reference's tensors are tiny: one thread, no OpenMP pool spinning against the workers.
+    torch.set_num_threads(1)
+    with Sandbox(settings, HIDDEN + hidden, server, HIDDEN_MODULES) as sandbox:
         plugin = GradingPlugin(submission, components, sandbox, oracle)
         suites = sorted({str(c.suite) for c in components})
+        # Only what grading needs: pytest's own reporting, logging capture and assertion
+        # rewriting cost more than the suites themselves (our checks make their own messages).
+        quiet = ("cacheprovider", "terminal", "warnings", "logging", "unraisableexception",
+                 "threadexception", "faulthandler", "junitxml", "doctest", "pastebin", "stepwise")
         args = [
             *suites,
-            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
-            "--import-mode=importlib", "-o", "addopts=", "-c", str(SUITES / "pytest.ini"),
-            "--rootdir", str(SUITES),
+            *(f"-pno:{plugin}" for plugin in quiet),
+            "--assert=plain", "--import-mode=importlib", "-o", "addopts=",
+            "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES),
         ]
         try:
             code = pytest.main(args, plugins=[plugin])

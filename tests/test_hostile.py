@@ -126,17 +126,17 @@ def test_timeouts_are_bounded_per_component(tmp_path, grade_submission):
     assert "time limit" in embedder.tests[0].message.en
 
 
-def test_no_worker_outlives_the_run(tmp_path, grade_submission):
+def test_no_worker_outlives_the_run(tmp_path, grade_submission, server):
+    """A worker stuck in a loop is killed, not left spinning under the fork server."""
     submission = copy_reference(tmp_path / "submission")
     (submission / "transformer" / "embedder.py").write_text(hostile("while True: pass", "at_forward"))
     grade_submission(submission, ["Embedder"])
-    mine = os.getpid()
-    spinning = []
+    children = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            stat = Path(f"/proc/{pid}/stat").read_text().split()
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if stat[2] == "R" and int(pid) != mine and "python" in stat[1]:
-            spinning.append(pid)
-    assert not spinning, f"python processes still running: {spinning}"
+        if int(stat[1]) == server.process.pid and stat[0] != "Z":
+            children.append(pid)
+    assert not children, f"workers still alive under the fork server: {children}"

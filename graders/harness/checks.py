@@ -94,6 +94,9 @@ def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float) 
                 return why
         return None
     if not isinstance(expected, torch.Tensor):
+        if isinstance(actual, torch.Tensor) or type(actual) is not type(expected):
+            return what + Text(f" should be a {type(expected).__name__}; got {describe(actual)}",
+                               f" は {type(expected).__name__} のはずですが、{describe(actual)} が返りました")
         return None if actual == expected else what + Text(
             f" is {actual!r}; expected {expected!r}", f" が {actual!r} です（期待値 {expected!r}）"
         )

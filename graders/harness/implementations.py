@@ -26,7 +26,7 @@ from .. import loading
 from ..catalogue import Component
 from ..sandbox import wire
 from ..sandbox.client import Worker, WorkerTimeout
-from ..sandbox.worker import backward, describe, load_params
+from ..sandbox.worker import backward, describe, load_params, rebuild
 from ..standins import standins
 from .checks import Mistakes, expect_same_params, run_models
 from .data import random_params
@@ -91,9 +91,14 @@ class Implementation:
         standin: bool = False,
         **kwargs: Any,
     ) -> Obj:
-        """Construct `symbol(*args, **kwargs)`, in eval mode; then give it random weights from
-        `seed`, or the weights of `like` (by parameter name)."""
+        """Construct `symbol(*args, **kwargs)`; a module is put in eval mode and given random
+        weights from `seed`, or the weights of `like` (by parameter name). Plain objects (data
+        sets) are built as they are: a constructor argument named seed goes positionally."""
         obj = self._construct(symbol, args, kwargs, standin)
+        if "params" not in obj.interface:
+            if seed is not None or like is not None:
+                raise TypeError(f"{symbol} is not an nn.Module: it has no weights to set")
+            return obj
         if seed is not None:
             obj.load_params(random_params(obj.interface["params"], seed))
         elif like is not None:
@@ -103,6 +108,10 @@ class Implementation:
 
     def call(self, symbol: str, *args: Any, **kwargs: Any) -> Any:
         """Call a module-level function of the component's module."""
+        raise NotImplementedError
+
+    def get(self, name: str) -> Any:
+        """A module-level value of the component's module (a vocabulary, a constant)."""
         raise NotImplementedError
 
     def grads(
@@ -173,7 +182,7 @@ def unwrap(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
         return value.detach()
     if isinstance(value, list | tuple):
-        return type(value)(unwrap(v) for v in value)
+        return rebuild(value, [unwrap(v) for v in value])
     if isinstance(value, dict):
         return {k: unwrap(v) for k, v in value.items()}
     return value
@@ -204,6 +213,9 @@ class LocalImplementation(Implementation):
 
     def call(self, symbol: str, *args: Any, **kwargs: Any) -> Any:
         return LocalObject(getattr(self.module, symbol)).method(None, *args, **kwargs)
+
+    def get(self, name: str) -> Any:
+        return unwrap(getattr(self.module, name))
 
     def grads(
         self, symbol: str, *args: Any, wrt: tuple[int, ...] = (), grad_output: torch.Tensor | None = None,
@@ -291,7 +303,7 @@ def handles(value: Any) -> Any:
     if isinstance(value, RemoteObject):
         return value.handle
     if isinstance(value, list | tuple):
-        return type(value)(handles(v) for v in value)
+        return rebuild(value, [handles(v) for v in value])
     if isinstance(value, dict):
         return {k: handles(v) for k, v in value.items()}
     return value
@@ -301,7 +313,7 @@ def wrap(session: Session, value: Any) -> Any:
     if isinstance(value, wire.Handle):
         return RemoteObject(session, value)
     if isinstance(value, list | tuple):
-        return type(value)(wrap(session, v) for v in value)
+        return rebuild(value, [wrap(session, v) for v in value])
     if isinstance(value, dict):
         return {k: wrap(session, v) for k, v in value.items()}
     return value
@@ -330,6 +342,9 @@ class SandboxImplementation(Implementation):
                 "call", target=symbol, method=None, args=handles(args), kwargs=handles(kwargs)
             ),
         )
+
+    def get(self, name: str) -> Any:
+        return wrap(self.session, self.session.request("getattr", target=None, name=name))
 
     def grads(
         self, symbol: str, *args: Any, wrt: tuple[int, ...] = (), grad_output: torch.Tensor | None = None,

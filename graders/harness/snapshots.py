@@ -201,6 +201,9 @@ class TapedImplementation(Implementation):
         output, params, inputs = self.tape.through("grads", [symbol, args, list(wrt), grad_output, kwargs], compute)
         return Grads(output, params, list(inputs))
 
+    def get(self, name: str) -> Any:
+        return self.tape.through("module_get", [name], lambda: self.inner.get(name))
+
     def mistake_outputs(self, mistakes: Mistakes, needed: bool) -> Iterable[tuple[str, Any]]:
         return self.tape.mistakes(mistakes)
 

@@ -62,7 +62,8 @@ class Garbage(SandboxError):
 
 
 class Sandbox:
-    """The workers of one grading run, forked by the zygote over fresh working copies."""
+    """The workers of one grading run, forked by the zygote. Each reads the submission from one
+    shared read-only copy and works in an empty folder of its own (its working copy)."""
 
     def __init__(
         self,
@@ -78,20 +79,29 @@ class Sandbox:
         self.server = server or ForkServer()
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
         os.chmod(self.scratch, 0o755)  # workers may run as nobody and must reach their copy
+        self.copies: dict[Path, Path] = {}
         self.count = 0
 
     def worker(self, submission: Path, component: Component) -> Worker:
         return Worker(self, submission, component)
 
+    def copy_of(self, submission: Path) -> Path:
+        """The submission's code, copied once per run (so that it cannot change under us)."""
+        if submission not in self.copies:
+            self.copies[submission] = self.scratch / f"code-{len(self.copies)}"
+            copy_submission(submission, self.copies[submission])
+        return self.copies[submission]
+
     def spawn(self, submission: Path, component: Component) -> tuple[socket.socket, int, Path]:
-        """Fork a worker over a fresh working copy; returns its socket, pid and output file."""
+        """Fork a worker with an empty working folder; returns its socket, pid and output file."""
         self.count += 1
         home = self.scratch / f"{self.count}-{component.name}"
         workdir = home / "work"
-        copy_submission(submission, workdir)
+        workdir.mkdir(parents=True)
         output = home / "output.txt"
         config = {
             "component": component.name,
+            "code": str(self.copy_of(submission)),
             "workdir": str(workdir),
             "output": str(output),
             "hidden": [str(p) for p in self.hidden],
@@ -141,12 +151,20 @@ class Worker:
         self.submission = submission
         self.component = component
         self.sock: socket.socket | None = None
+        self.launched: socket.socket | None = None  # forked, not yet known to be ready
         self.pid = 0
         self.layers: tuple[str, ...] = ()
         self.output: Path | None = None
 
+    def launch(self) -> None:
+        """Fork the worker now and let it set itself up while this process does other work
+        (the runner launches the next component's worker ahead of time)."""
+        if self.sock is None and self.launched is None:
+            self.launched, self.pid, self.output = self.sandbox.spawn(self.submission, self.component)
+
     def _start(self, deadline: float) -> socket.socket:
-        sock, self.pid, self.output = self.sandbox.spawn(self.submission, self.component)
+        self.launch()
+        sock, self.launched = self.launched, None
         self.sock = sock
         try:
             hello = wire.decode(wire.receive(sock, deadline))
@@ -199,6 +217,8 @@ class Worker:
         return describe_status(self.sandbox.reap(pid))
 
     def close(self) -> None:
+        if self.launched is not None:
+            self.sock, self.launched = self.launched, None
         if self.sock is not None:
             self._kill()
 

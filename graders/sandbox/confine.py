@@ -758,13 +758,50 @@ def _install_seccomp(libc: ctypes.CDLL, arch: _Arch, pid: int) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
+def _unaudited_originals() -> list[object]:
+    """The callables (and module) that start processes or threads without an audit event."""
+    import _thread
+
+    found: list[object] = []
+    real = sys.modules.get("_posixsubprocess")
+    if real is not None:
+        found.append(real)
+        if hasattr(real, "fork_exec"):
+            found.append(real.fork_exec)
+    found += [getattr(_thread, n) for n in ("start_new_thread", "start_new") if hasattr(_thread, n)]
+    return found
+
+
+def _references(modules: list[types.ModuleType], targets: list[object]) -> list[tuple[dict, str]]:
+    """(module namespace, name) of every module attribute that is one of `targets`."""
+    wanted = {id(t) for t in targets}
+    sites = []
+    for module in modules:
+        namespace = getattr(module, "__dict__", None)
+        if type(namespace) is dict:
+            sites += [(namespace, key) for key, value in list(namespace.items()) if id(value) in wanted]
+    return sites
+
+
+# Filled by prepare() in the zygote: a scan of every module in a freshly forked child touches
+# (and so copies) every page of the interpreter, 60-100 ms per worker; a scan before the fork
+# is shared by all of them, and the child only scans the few modules imported since.
+_PREPARED: tuple[set[str], list[tuple[dict, str]]] | None = None
+
+
+def prepare() -> None:
+    """Called once in the fork server before it forks workers (see _PREPARED)."""
+    global _PREPARED
+    _PREPARED = (set(sys.modules), _references(list(sys.modules.values()), _unaudited_originals()))
+
+
 def _neutralise_unaudited_entry_points() -> None:
     """Replace callables that start processes or threads without raising an audit event.
 
     In Python 3.11 neither ``_posixsubprocess.fork_exec`` nor ``_thread.start_new_thread``
-    raises one. Every reference held by a loaded module is swapped for a stub (a scan of the
-    module dicts, ~10 ms with torch loaded), and the sys.modules entry of _posixsubprocess too,
-    so that a later ``import _posixsubprocess`` gets the stub.
+    raises one. Every reference held by a loaded module is swapped for a stub, and the
+    sys.modules entry of _posixsubprocess too, so that a later ``import _posixsubprocess``
+    gets the stub.
     """
 
     def fork_exec(*_args: object, _v: type[SandboxViolation] = SandboxViolation) -> None:
@@ -775,26 +812,16 @@ def _neutralise_unaudited_entry_points() -> None:
 
     stub = types.ModuleType("_posixsubprocess", "Stub installed by the grader's sandbox.")
     stub.fork_exec = fork_exec  # type: ignore[attr-defined]
-    swaps: list[tuple[object, object]] = []
-    real = sys.modules.get("_posixsubprocess")
-    if real is not None:
-        swaps.append((real, stub))
-        if hasattr(real, "fork_exec"):
-            swaps.append((real.fork_exec, fork_exec))
-    import _thread
-
-    for name in ("start_new_thread", "start_new"):
-        original = getattr(_thread, name, None)
-        if original is not None:
-            swaps.append((original, start_new_thread))
-    for module in list(sys.modules.values()):
-        namespace = getattr(module, "__dict__", None)
-        if type(namespace) is not dict:
-            continue
-        for key, value in list(namespace.items()):
-            for old, new in swaps:
-                if value is old:
-                    namespace[key] = new
+    originals = _unaudited_originals()
+    replacement = {id(o): (stub if isinstance(o, types.ModuleType) else
+                           fork_exec if getattr(o, "__name__", "") == "fork_exec" else start_new_thread)
+                   for o in originals}
+    seen, sites = _PREPARED or (set(), [])
+    sites = sites + _references([m for n, m in list(sys.modules.items()) if n not in seen], originals)
+    for namespace, key in sites:
+        replaced = replacement.get(id(namespace.get(key)))
+        if replaced is not None:
+            namespace[key] = replaced
     sys.modules["_posixsubprocess"] = stub
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import json
 import os
 import signal
@@ -120,10 +121,13 @@ def main(control_fd: int) -> None:
 
     from ..catalogue import UNITS
     from ..standins import standins
-    from . import worker
+    from . import confine, worker
 
     for unit in UNITS:  # import the test doubles once, before the first fork
         standins(unit.name)
+    worker.fingerprint()  # imports every module the tampering check guards
+    confine.prepare()
+    gc.freeze()  # what is loaded now is shared by every worker: the collector leaves it alone
 
     control = socket.socket(fileno=control_fd)
     statuses: dict[int, int] = {}
