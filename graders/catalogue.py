@@ -109,7 +109,59 @@ def _transformer() -> Unit:
     )
 
 
-UNITS: tuple[Unit, ...] = (_transformer(),)
+# PyTorch's recurrent modules and its fused cell routines (public names; graders/sandbox/worker.py
+# ALIASES adds their torch._VF twins): the RNN unit asks for the cells to be written by hand, and
+# the models to be built on those cells.
+RNN_SHORTCUTS = (
+    "torch.nn.RNN",
+    "torch.nn.LSTM",
+    "torch.nn.GRU",
+    "torch.nn.RNNCell",
+    "torch.nn.LSTMCell",
+    "torch.nn.GRUCell",
+    "torch.rnn_tanh_cell",
+    "torch.rnn_relu_cell",
+    "torch.lstm_cell",
+    "torch.gru_cell",
+    "torch.rnn_tanh",
+    "torch.rnn_relu",
+    "torch.lstm",
+    "torch.gru",
+)
+
+
+def _rnn() -> Unit:
+    def c(name: str, module: str, en: str, ja: str, uses: tuple[str, ...] = ()) -> Component:
+        return Component(name, "rnn", module, Text(en, ja), uses, RNN_SHORTCUTS + ATTENTION_SHORTCUTS)
+
+    cells = ("RNNCell", "LSTMCell", "GRUCell")
+    return Unit(
+        "rnn",
+        Text("RNN, seq2seq and ConvLSTM (13_rnn)", "RNN・seq2seq・ConvLSTM（13_rnn）"),
+        (
+            c("RNNCell", "cells", "Elman RNN cell", "RNN セル"),
+            c("LSTMCell", "cells", "LSTM cell", "LSTM セル"),
+            c("GRUCell", "cells", "GRU cell", "GRU セル"),
+            c("BEMSDataset", "power", "windowed power-demand data set", "電力予測の時間窓データセット"),
+            c("RNN", "power", "power-demand forecaster", "電力予測モデル", cells),
+            c("CalcDataset", "calculator", "calculator data set", "計算機のデータセット"),
+            c("LSTMEncoder", "calculator", "LSTM encoder", "LSTM エンコーダ", ("LSTMCell",)),
+            c("LSTMDecoder", "calculator", "LSTM decoder", "LSTM デコーダ", ("LSTMCell",)),
+            c("teacher_forcing_loss", "calculator", "teacher-forcing loss", "教師強制の損失",
+              ("LSTMEncoder", "LSTMDecoder")),
+            c("seq2seq_greedy_decode", "calculator", "seq2seq greedy decoding", "seq2seq の貪欲法デコード",
+              ("LSTMEncoder", "LSTMDecoder")),
+            c("GRUEncoder", "attention", "GRU encoder (all states)", "GRU エンコーダ（全時刻の状態）", ("GRUCell",)),
+            c("AttentionDecoder", "attention", "dot-product attention decoder", "内積注意デコーダ", ("GRUCell",)),
+            c("DateDataset", "date", "date-conversion data set", "日付変換のデータセット"),
+            c("ConvLSTMCell", "convlstm", "ConvLSTM cell", "ConvLSTM セル"),
+            c("ConvLSTM", "convlstm", "ConvLSTM over a sequence", "ConvLSTM（系列）", ("ConvLSTMCell",)),
+            c("MovingMNIST", "moving_mnist", "moving-digits frames", "動く数字の動画データ"),
+        ),
+    )
+
+
+UNITS: tuple[Unit, ...] = (_transformer(), _rnn())
 COMPONENTS: dict[str, Component] = {c.name: c for u in UNITS for c in u.components}
 
 

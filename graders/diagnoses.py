@@ -257,6 +257,219 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "Use the attribute names and layer sizes given in the stub's docstring.",
         "スタブの docstring にある属性名と層のサイズを使ってください。",
     ),
+    # --- recurrent cells (RNN unit) ----------------------------------------------------------
+    _d(
+        "lstm_gate_order",
+        "The LSTM's gates are read in the wrong order: PyTorch stacks them as i, f, g, o, so "
+        "nn.LSTMCell's weights mean something else in your cell.",
+        "LSTM のゲートの順序が違います。PyTorch は i, f, g, o の順に積むので、nn.LSTMCell の重みが別の意味になります。",
+        "Split with i, f, g, o = gates.chunk(4, dim=1) (rows [0:H] = input gate, [H:2H] = forget, "
+        "[2H:3H] = candidate, [3H:4H] = output).",
+        "i, f, g, o = gates.chunk(4, dim=1) と分けてください（行 [0:H] が入力、[H:2H] が忘却、"
+        "[2H:3H] が候補、[3H:4H] が出力ゲート）。",
+    ),
+    _d(
+        "gru_gate_order",
+        "The GRU's gates are read in the wrong order: PyTorch stacks them as r, z, n.",
+        "GRU のゲートの順序が違います。PyTorch は r, z, n の順に積みます。",
+        "Split both products with .chunk(3, dim=1) into r, z, n, in that order.",
+        "2 つの積をどちらも .chunk(3, dim=1) で r, z, n の順に分けてください。",
+    ),
+    _d(
+        "gru_reset_gate_misplaced",
+        "The GRU's reset gate is applied in the wrong place: PyTorch multiplies the whole "
+        "W_hn h + b_hn by r (after the product), not h before it.",
+        "GRU のリセットゲートを掛ける場所が違います。PyTorch は h ではなく W_hn h + b_hn 全体（積の後）に r "
+        "を掛けます。",
+        "n = tanh(W_in x + b_in + r * (W_hn h + b_hn)): keep the hidden side of n, bias included, and "
+        "scale it by r.",
+        "n = tanh(W_in x + b_in + r * (W_hn h + b_hn)) としてください（バイアスも含めた hidden 側に r を掛ける）。",
+    ),
+    _d(
+        "gru_update_gate_swapped",
+        "The GRU's update gate weighs the wrong terms: in PyTorch z = 1 keeps the old state, "
+        "h' = (1 - z) * n + z * h (the paper writes it the other way round).",
+        "GRU の更新ゲートの掛け方が逆です。PyTorch では z = 1 のとき前の状態を残します：h' = (1 - z) * n + z * h"
+        "（論文は逆の書き方）。",
+        "Return (1 - z) * n + z * h.",
+        "(1 - z) * n + z * h を返してください。",
+    ),
+    _d(
+        "lstm_forget_bias_added",
+        "A constant (+1) is added to the forget gate inside forward, like TensorFlow's forget_bias; "
+        "PyTorch's LSTM has no such term.",
+        "forward の中で忘却ゲートに定数（+1）を足しています（TensorFlow の forget_bias）。PyTorch の LSTM "
+        "にはありません。",
+        "f = sigmoid(the f rows of gates), nothing added.",
+        "f = sigmoid(gates の f の部分) とし、何も足さないでください。",
+    ),
+    _d(
+        "gate_activation_swapped",
+        "A gate has the wrong activation: gates (i, f, o; r, z) use sigmoid, candidates (g; n) and "
+        "the cell in h' = o * tanh(c') use tanh.",
+        "ゲートの活性化関数が違います。ゲート（i, f, o や r, z）は sigmoid、候補（g や n）と h' = o * "
+        "tanh(c') の中は tanh です。",
+        "sigmoid for i, f, o (r, z), tanh for g (n) and for the cell in h'.",
+        "i, f, o（r, z）は sigmoid、g（n）と h' の中のセルは tanh にしてください。",
+    ),
+    _d(
+        "cell_state_not_updated",
+        "The LSTM's cell state is not updated: the old c is returned, or h' is computed from it.",
+        "LSTM のセル状態が更新されていません。古い c を返しているか、h' を古い c から計算しています。",
+        "c_next = f * c + i * g; h_next = o * tanh(c_next); return (h_next, c_next).",
+        "c_next = f * c + i * g、h_next = o * tanh(c_next) として (h_next, c_next) を返してください。",
+    ),
+    _d(
+        "cell_bias_missing",
+        "One of the cell's two biases (bias_ih or bias_hh) is left out, so nn.RNNCell/LSTMCell/GRUCell's "
+        "weights do not give the same outputs.",
+        "セルの 2 つのバイアス（bias_ih と bias_hh）の片方が抜けています。PyTorch のセルの重みで同じ出力になりません。",
+        "Add both: F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh).",
+        "両方を足してください：F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh)。",
+    ),
+    _d(
+        "state_not_carried",
+        "The hidden state is not carried across time steps: a step starts again from the initial "
+        "(or zero) state instead of the state the previous step returned.",
+        "隠れ状態が時刻をまたいで引き継がれていません。各ステップが前のステップの状態ではなく、"
+        "初期状態（やゼロ）から始まっています。",
+        "Feed each step the state the previous step returned (state = cell(x[:, t], state)), and use "
+        "the state you are given as the first one.",
+        "各ステップには前のステップが返した状態を渡し（state = cell(x[:, t], state)）、"
+        "最初は与えられた状態を使ってください。",
+    ),
+    _d(
+        "time_batch_swapped",
+        "The time and batch axes are swapped: the input is batch-first (B, T, ...), so step t is "
+        "x[:, t], not x[t] (the lecture's loop made this mistake).",
+        "時刻の軸とバッチの軸が入れ替わっています。入力はバッチが先頭 (B, T, ...) なので、時刻 t は x[t] "
+        "ではなく x[:, t] です"
+        "（講義のループにあった間違い）。",
+        "Loop for t in range(x.size(1)) over x[:, t], and stack the outputs on axis 1.",
+        "for t in range(x.size(1)) で x[:, t] を回し、出力は軸 1 に並べてください。",
+    ),
+    # --- attention seq2seq (RNN unit) ---------------------------------------------------------
+    _d(
+        "attention_softmax_over_target",
+        "The attention softmax runs over the decoder steps: for scores [B, S, T] the weights of each "
+        "decoder step must sum to 1 over the source positions (axis 1).",
+        "注意の softmax をデコーダの時刻方向に取っています。スコア [B, S, T] では、"
+        "各デコーダ時刻の重みがソース方向（軸 1）で和 1 になる必要があります。",
+        "attention_weight = torch.softmax(s, dim=1).",
+        "attention_weight = torch.softmax(s, dim=1) としてください。",
+    ),
+    _d(
+        "attention_softmax_over_batch",
+        "The attention softmax runs over the batch: nn.Softmax() without dim picks axis 0 for a 3-D "
+        "tensor, mixing different samples.",
+        "注意の softmax をバッチ方向に取っています。nn.Softmax() を dim なしで使うと 3 次元のテンソルでは軸 0 "
+        "になり、別々のサンプルが混ざります。",
+        "Give the axis: torch.softmax(s, dim=1) (or nn.Softmax(dim=1)).",
+        "軸を指定してください：torch.softmax(s, dim=1)（または nn.Softmax(dim=1)）。",
+    ),
+    _d(
+        "attention_padding_not_masked",
+        "Padded source positions still get attention weight: the source mask is not applied.",
+        "ソースのパディング位置にも注意の重みが付いています。マスクが使われていません。",
+        "Before the softmax: s = s.masked_fill(~mask.bool().unsqueeze(2), float('-inf')) for scores [B, S, T].",
+        "softmax の前に s = s.masked_fill(~mask.bool().unsqueeze(2), float('-inf')) としてください（スコアは "
+        "[B, S, T]）。",
+    ),
+    # --- data sets and training (RNN unit) ------------------------------------------------------
+    _d(
+        "window_labels_misaligned",
+        "The labels are not delay steps after the inputs: each window's labels are shifted by the "
+        "wrong amount (off by one, or not shifted).",
+        "ラベルが入力の delay ステップ先になっていません。窓のラベルのずらし方が違います（1 つずれている、"
+        "またはずらしていない）。",
+        "Shift once, before cutting windows: inputs = data[:N - delay], targets = label[delay:]; window i is "
+        "inputs[i:i + T] and targets[i:i + T].",
+        "窓を切る前に 1 回だけずらしてください：inputs = data[:N - delay]、targets = label[delay:]、窓 i は "
+        "inputs[i:i + T] と targets[i:i + T]。",
+    ),
+    _d(
+        "last_window_dropped",
+        "The last window is missing: N - delay steps give N - delay - T + 1 windows (the lecture's "
+        "range(len(data) - time_window) stops one short).",
+        "最後の窓が抜けています。N - delay ステップからは N - delay - T + 1 個の窓ができます（講義の "
+        "range(len(data) - time_window) は 1 つ足りません）。",
+        "Make n = N - delay - time_window + 1 windows.",
+        "窓の数を n = N - delay - time_window + 1 にしてください。",
+    ),
+    _d(
+        "teacher_forcing_misaligned",
+        "Teacher forcing is misaligned: the decoder must read label[:, :-1] and be scored on the next "
+        "tokens, label[:, 1:].",
+        "教師強制のずらし方が違います。デコーダには label[:, :-1] を入力し、次のトークン label[:, 1:] で評価します。",
+        "source = label[:, :-1]; target = label[:, 1:]; logits, _ = decoder(source, state).",
+        "source = label[:, :-1]、target = label[:, 1:]、logits, _ = decoder(source, state) としてください。",
+    ),
+    _d(
+        "loss_summed_over_steps",
+        "The loss adds one mean per decoder step (the lecture's loop): a step whose targets are all "
+        "<pad> gives NaN, and each step counts the same whatever its number of real tokens.",
+        "損失を時刻ごとの平均の和にしています（講義のループ）。正解がすべて <pad> の時刻で NaN になり、"
+        "実トークンの数に関係なく各時刻が同じ重みになります。",
+        "One cross-entropy over all positions: F.cross_entropy(logits.reshape(-1, V), target.reshape(-1), "
+        "ignore_index=pad_id).",
+        "全位置で 1 回だけ計算してください：F.cross_entropy(logits.reshape(-1, V), target.reshape(-1), "
+        "ignore_index=pad_id)。",
+    ),
+    _d(
+        "pad_not_ignored_in_loss",
+        "The loss counts the <pad> targets: the model is trained to predict padding.",
+        "損失に <pad> の正解も含めています。パディングを予測するように学習してしまいます。",
+        "Pass ignore_index=pad_id to F.cross_entropy.",
+        "F.cross_entropy に ignore_index=pad_id を渡してください。",
+    ),
+    _d(
+        "padding_on_left",
+        "The padding is put before the tokens; the contract pads at the end (the tokens first, then <pad>).",
+        "パディングをトークンの前に置いています。仕様では後ろを埋めます（トークンが先、<pad> が後）。",
+        "ids + [pad] * (length - len(ids)).",
+        "ids + [pad] * (length - len(ids)) としてください。",
+    ),
+    _d(
+        "pad_is_space",
+        "The dates are padded with the space character (as the lecture does), which cannot be told "
+        "apart from the spaces inside 'september 27, 1994'.",
+        "日付を空白文字でパディングしています（講義と同じ）。'september 27, 1994' の中の空白と区別できません。",
+        "Pad with PAD_ID (the id of '<pad>', 0).",
+        "PAD_ID（'<pad>' の ID、0）で埋めてください。",
+    ),
+    _d(
+        "missing_start_token",
+        "The label does not begin with the start token (<eos> for the calculator, '_' for dates), "
+        "so the decoder has nothing to read at its first step.",
+        "ラベルの先頭に開始記号（計算機は <eos>、日付は '_'）がありません。"
+        "デコーダが最初のステップで読むものがありません。",
+        "Put the start token first: [<eos>, digits..., <eos>, <pad>...] / '_' + the ISO date.",
+        "先頭に開始記号を置いてください：[<eos>, 各桁..., <eos>, <pad>...] や '_' + ISO の日付。",
+    ),
+    _d(
+        "missing_end_token",
+        "The label does not close the answer with <eos>, so the decoder never learns when to stop.",
+        "ラベルの答えの後に <eos> がありません。デコーダがどこで止まればよいか学べません。",
+        "<eos>, the digits, <eos>, then <pad> up to length 6.",
+        "<eos>、各桁、<eos>、その後 <pad> で長さ 6 にしてください。",
+    ),
+    # --- ConvLSTM and moving digits (RNN unit) ------------------------------------------------
+    _d(
+        "convlstm_padding_shrinks",
+        "The convolution's padding does not keep the frame size: for an odd kernel k it must be k // 2 "
+        "on each side, or the gates come out smaller than the state.",
+        "畳み込みの padding でフレームが小さくなっています。奇数のカーネル k では両側に k // 2 必要です。"
+        "そうしないとゲートが状態より小さくなります。",
+        "nn.Conv2d(..., kernel_size, padding=kernel_size // 2).",
+        "nn.Conv2d(..., kernel_size, padding=kernel_size // 2) としてください。",
+    ),
+    _d(
+        "pixels_not_scaled",
+        "The frames keep pixel values 0-255; they must be scaled to [0, 1].",
+        "フレームの画素値が 0〜255 のままです。[0, 1] にする必要があります。",
+        "Divide by 255.0.",
+        "255.0 で割ってください。",
+    ),
 )
 
 DIAGNOSES: dict[str, Diagnosis] = {d.id: d for d in CATALOGUE}

@@ -33,8 +33,8 @@ class Mutant:
 
 
 def m(name: str, file: str, component: str, diagnosis: str | None, *patches: tuple[str, str],
-      count: int = 1) -> Mutant:
-    return Mutant(name, file, tuple(patches), component, diagnosis, count=count)
+      count: int = 1, unit: str = "transformer") -> Mutant:
+    return Mutant(name, file, tuple(patches), component, diagnosis, unit=unit, count=count)
 
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -134,4 +134,137 @@ MUTANTS: tuple[Mutant, ...] = (
     m("greedy_no_feedback", "transformer.py", "greedy_decode", "greedy_no_feedback",
       ("logits = model.decoder(ys, memory, None, src_mask)",
        "logits = model.decoder(ys[:, :1], memory, None, src_mask)")),
+    # RNN unit: cells
+    Mutant("rnn_cell_ignores_state", "cells.py", (
+        ("pre = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)",
+         "pre = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(self.zeros(x), self.weight_hh, self.bias_hh)"),),
+        "RNNCell", "state_not_carried", unit="rnn"),
+    Mutant("rnn_cell_one_bias", "cells.py", (
+        ("pre = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh, self.bias_hh)",
+         "pre = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh)"),),
+        "RNNCell", "cell_bias_missing", unit="rnn"),
+    Mutant("lstm_gates_ifog", "cells.py",
+           (("i, f, g, o = gates.chunk(4, dim=1)", "i, f, o, g = gates.chunk(4, dim=1)"),),
+           "LSTMCell", "lstm_gate_order", unit="rnn"),
+    Mutant("lstm_forget_bias_one", "cells.py", (("f = torch.sigmoid(f)", "f = torch.sigmoid(f + 1.0)"),),
+           "LSTMCell", "lstm_forget_bias_added", unit="rnn"),
+    Mutant("lstm_sigmoid_candidate", "cells.py", (("g = torch.tanh(g)", "g = torch.sigmoid(g)"),),
+           "LSTMCell", "gate_activation_swapped", unit="rnn"),
+    Mutant("lstm_cell_state_kept", "cells.py", (("return h_next, c_next", "return h_next, c"),),
+           "LSTMCell", "cell_state_not_updated", unit="rnn"),
+    Mutant("lstm_cell_uses_torch", "cells.py", (
+        ("return h_next, c_next",
+         "return torch._VF.lstm_cell(x, (h, c), self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)"),),
+        "LSTMCell", "forbidden_shortcut", unit="rnn"),
+    Mutant("gru_gates_zrn", "cells.py", (
+        ("i_r, i_z, i_n = gi.chunk(3, dim=1)", "i_z, i_r, i_n = gi.chunk(3, dim=1)"),
+        ("h_r, h_z, h_n = gh.chunk(3, dim=1)", "h_z, h_r, h_n = gh.chunk(3, dim=1)")),
+        "GRUCell", "gru_gate_order", unit="rnn"),
+    Mutant("gru_reset_before_product", "cells.py", (
+        ("n = torch.tanh(i_n + r * h_n)",
+         "H = self.hidden_size\n"
+         "        n = torch.tanh(i_n + F.linear(r * h, self.weight_hh[2 * H :], self.bias_hh[2 * H :]))"),),
+        "GRUCell", "gru_reset_gate_misplaced", unit="rnn"),
+    Mutant("gru_update_as_in_paper", "cells.py", (("return (1 - z) * n + z * h", "return z * n + (1 - z) * h"),),
+           "GRUCell", "gru_update_gate_swapped", unit="rnn"),
+    Mutant("gru_cell_uses_torch", "cells.py", (
+        ("return (1 - z) * n + z * h",
+         "return torch.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)"),),
+        "GRUCell", "forbidden_shortcut", unit="rnn"),
+    # RNN unit: power forecasting
+    Mutant("bems_labels_off_by_one", "power.py", (("targets = label[delay:]", "targets = label[delay - 1 :]"),),
+           "BEMSDataset", "window_labels_misaligned", unit="rnn"),
+    Mutant("bems_last_window_dropped", "power.py", (
+        ("n_windows = data.size(0) - delay - time_window + 1", "n_windows = data.size(0) - delay - time_window"),),
+        "BEMSDataset", "last_window_dropped", unit="rnn"),
+    Mutant("forecaster_restarts_state", "power.py",
+           (("hx, cx = self.rnn(x_t, (hx, cx))", "hx, cx = self.rnn(x_t, None)"),),
+           "RNN", "state_not_carried", unit="rnn"),
+    Mutant("forecaster_time_major", "power.py",
+           (("B, T, _ = x.shape", "T, B, _ = x.shape"), ("x_t = x[:, t]", "x_t = x[t]")),
+           "RNN", "time_batch_swapped", unit="rnn"),
+    Mutant("forecaster_uses_nn_lstmcell", "power.py", (
+        ("self.rnn = LSTMCell(n_input, n_hidden)", "self.rnn = nn.LSTMCell(n_input, n_hidden)"),),
+        "RNN", "forbidden_shortcut", unit="rnn"),
+    # RNN unit: seq2seq calculator
+    Mutant("calc_padded_on_left", "calculator.py", (
+        ("return ids + [PAD] * (seq_len - len(ids))", "return [PAD] * (seq_len - len(ids)) + ids"),),
+        "CalcDataset", "padding_on_left", unit="rnn"),
+    Mutant("calc_no_start_token", "calculator.py", (
+        ("self.transform(str(x + y), LABEL_LEN, start=EOS, end=EOS)",
+         "self.transform(str(x + y), LABEL_LEN - 1, end=EOS)"),),
+        "CalcDataset", "missing_start_token", unit="rnn"),
+    Mutant("calc_no_end_token", "calculator.py", (
+        ("self.transform(str(x + y), LABEL_LEN, start=EOS, end=EOS)",
+         "self.transform(str(x + y), LABEL_LEN, start=EOS)"),),
+        "CalcDataset", "missing_end_token", unit="rnn"),
+    Mutant("encoder_restarts_state", "calculator.py", (
+        ("state = self.lstm(embedding[:, t], state)  # (B, H) each: read token t",
+         "state = self.lstm(embedding[:, t], None)  # (B, H) each: read token t"),),
+        "LSTMEncoder", "state_not_carried", unit="rnn"),
+    Mutant("decoder_restarts_state", "calculator.py", (
+        ("embedding = self.word_embeddings(index)  # (B, T, E)",
+         "embedding = self.word_embeddings(index)  # (B, T, E)\n        initial = state"),
+        ("state = self.lstm(embedding[:, t], state)  # (B, H) each: the state carries on",
+         "state = self.lstm(embedding[:, t], initial)  # (B, H) each: the state carries on")),
+        "LSTMDecoder", "state_not_carried", unit="rnn"),
+    Mutant("teacher_forcing_not_shifted", "calculator.py", (("source = label[:, :-1]", "source = label[:, 1:]"),),
+           "teacher_forcing_loss", "teacher_forcing_misaligned", unit="rnn"),
+    Mutant("loss_counts_padding", "calculator.py", (
+        ("target.reshape(-1), ignore_index=pad_id)", "target.reshape(-1))"),),
+        "teacher_forcing_loss", "pad_not_ignored_in_loss", unit="rnn"),
+    Mutant("loss_per_step_sum", "calculator.py", (
+        ("return F.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1), ignore_index=pad_id)",
+         "return sum(F.cross_entropy(logits[:, t], target[:, t], ignore_index=pad_id)"
+         " for t in range(target.size(1)))"),),
+        "teacher_forcing_loss", "loss_summed_over_steps", unit="rnn"),
+    Mutant("seq2seq_no_feedback", "calculator.py", (
+        ("logits, state = decoder(token, state)", "logits, state = decoder(torch.full_like(token, bos_id), state)"),),
+        "seq2seq_greedy_decode", "greedy_no_feedback", unit="rnn"),
+    Mutant("seq2seq_keeps_bos", "calculator.py", (
+        ("    return out\n", "    return torch.cat([torch.full((B, 1), bos_id), out], dim=1)\n"),),
+        "seq2seq_greedy_decode", "greedy_keeps_bos", unit="rnn"),
+    Mutant("seq2seq_state_not_carried", "calculator.py", (
+        ("logits, state = decoder(token, state)", "logits, _ = decoder(token, state)"),),
+        "seq2seq_greedy_decode", "state_not_carried", unit="rnn"),
+    # RNN unit: attention seq2seq and dates
+    Mutant("gru_encoder_restarts_state", "attention.py", (
+        ("h = self.gru(embedding[:, t], h)  # (B, H): read position t",
+         "h = self.gru(embedding[:, t], None)  # (B, H): read position t"),),
+        "GRUEncoder", "state_not_carried", unit="rnn"),
+    Mutant("attention_softmax_over_steps", "attention.py", (
+        ("attention_weight = torch.softmax(s, dim=1)", "attention_weight = torch.softmax(s, dim=2)"),),
+        "AttentionDecoder", "attention_softmax_over_target", unit="rnn"),
+    Mutant("attention_softmax_without_dim", "attention.py", (
+        ("attention_weight = torch.softmax(s, dim=1)", "attention_weight = nn.Softmax()(s)"),),
+        "AttentionDecoder", "attention_softmax_over_batch", unit="rnn"),
+    Mutant("attention_mask_ignored", "attention.py", (
+        ('s = s.masked_fill(~mask.bool().unsqueeze(2), float("-inf"))', "s = s"),),
+        "AttentionDecoder", "attention_padding_not_masked", unit="rnn"),
+    Mutant("attention_decoder_restarts_state", "attention.py", (
+        ("state = self.gru(embedding[:, t], state)", "state = self.gru(embedding[:, t], h)"),),
+        "AttentionDecoder", "state_not_carried", unit="rnn"),
+    Mutant("dates_padded_with_space", "date.py", (
+        ("return [char2id[c] for c in text] + [PAD_ID] * (length - len(text))",
+         'return [char2id[c] for c in text] + [char2id[" "]] * (length - len(text))'),),
+        "DateDataset", "pad_is_space", unit="rnn"),
+    Mutant("dates_padded_on_left", "date.py", (
+        ("return [char2id[c] for c in text] + [PAD_ID] * (length - len(text))",
+         "return [PAD_ID] * (length - len(text)) + [char2id[c] for c in text]"),),
+        "DateDataset", "padding_on_left", unit="rnn"),
+    Mutant("dates_no_start_token", "date.py", (
+        ("self.encode(START + iso, OUTPUT_LEN)", "self.encode(iso, OUTPUT_LEN - 1)"),),
+        "DateDataset", "missing_start_token", unit="rnn"),
+    # RNN unit: ConvLSTM and moving digits
+    Mutant("convlstm_padding_one", "convlstm.py", (("padding=kernel_size // 2)", "padding=1)"),),
+           "ConvLSTMCell", "convlstm_padding_shrinks", unit="rnn"),
+    Mutant("convlstm_gates_ifog", "convlstm.py", (
+        ("i, f, g, o = gates.chunk(4, dim=1)", "i, f, o, g = gates.chunk(4, dim=1)"),),
+        "ConvLSTMCell", "lstm_gate_order", unit="rnn"),
+    Mutant("convlstm_sequence_restarts_state", "convlstm.py", (
+        ("state = self.cell(x[:, t], state)", "state = self.cell(x[:, t], hx)"),),
+        "ConvLSTM", "state_not_carried", unit="rnn"),
+    Mutant("moving_digits_not_scaled", "moving_mnist.py", (
+        ("self.generate_moving_mnist(rng, num_digits)) / 255.0", "self.generate_moving_mnist(rng, num_digits))"),),
+        "MovingMNIST", "pixels_not_scaled", unit="rnn"),
 )

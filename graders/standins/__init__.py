@@ -18,4 +18,8 @@ def standins(unit: str) -> dict[str, Any]:
         from . import transformer
 
         return transformer.STANDINS
+    if unit == "rnn":
+        from . import rnn
+
+        return rnn.STANDINS
     return {}

@@ -1,0 +1,100 @@
+"""RNNCell from scratch: h' = tanh(W_ih x + b_ih + W_hh h + b_hh), PyTorch's parameters.
+
+PyTorch's nn.RNNCell and nn.RNN, built here in the grading process, are a second oracle.
+"""
+
+import torch
+
+from graders.harness import assert_close, expect_interface, graded, randn
+from graders.i18n import Text
+from graders.suites.rnn._shared import rnn_step, state_dict_of, torch_cell, torch_sequence
+
+COMPONENT = "RNNCell"
+B, IN, H, T = 3, 5, 7, 4  # every size distinct
+
+
+def pair(student, reference, seed=1, **kwargs):
+    ref = reference.new(COMPONENT, IN, H, seed=seed, **kwargs)
+    return student.new(COMPONENT, IN, H, like=ref, **kwargs), ref
+
+
+def mistakes(x, h, p):
+    return {
+        "cell_bias_missing": (lambda: rnn_step(x, h, p, biases=(True, False)),
+                              lambda: rnn_step(x, h, p, biases=(False, True))),
+        "state_not_carried": lambda: rnn_step(x, torch.zeros_like(h), p),
+    }
+
+
+@graded(1, "has weight_ih [H, I], weight_hh [H, H], bias_ih and bias_hh [H], like nn.RNNCell",
+        "nn.RNNCell と同じ weight_ih [H, I]・weight_hh [H, H]・bias_ih と bias_hh [H] を持つ", public=True)
+def test_interface(student, reference):
+    expect_interface(student.new(COMPONENT, IN, H), reference.new(COMPONENT, IN, H))
+
+
+@graded(3, "one step returns h' matching the reference", "1 ステップで参照実装と一致する h' を返す", public=True)
+def test_step(student, reference):
+    stu, ref = pair(student, reference)
+    x, h = randn(B, IN, seed=2), randn(B, H, seed=3)
+    assert_close(stu(x, h), ref(x, h), mistakes=mistakes(x, h, ref.params()))
+
+
+@graded(2, "a state_dict of nn.RNNCell loads, and the cell then matches PyTorch's",
+        "nn.RNNCell の state_dict を読み込め、PyTorch のセルと一致する")
+def test_pytorch_state_dict(student):
+    oracle = torch_cell(COMPONENT, IN, H, seed=5)
+    stu = student.new(COMPONENT, IN, H)
+    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
+    x, h = randn(B, IN, seed=6), randn(B, H, seed=7)
+    with torch.no_grad():
+        expected = oracle(x, h)
+    assert_close(stu(x, h), expected, what=Text("the output after loading nn.RNNCell's weights",
+                                                "nn.RNNCell の重みを読み込んだ後の出力"),
+                 mistakes=mistakes(x, h, state_dict_of(oracle)))
+
+
+@graded(1, "hx=None starts from zeros", "hx=None のときゼロから始める")
+def test_zero_state(student, reference):
+    stu, ref = pair(student, reference, seed=9)
+    x = randn(B, IN, seed=10)
+    assert_close(stu(x), ref(x, torch.zeros(B, H)))
+
+
+@graded(2, "stepping through a sequence, state passed on, equals nn.RNN (batch-first)",
+        "状態を渡しながら系列をたどると nn.RNN（batch_first）と一致する")
+def test_unrolled_equals_sequence(student):
+    oracle = torch_cell(COMPONENT, IN, H, seed=11)
+    stu = student.new(COMPONENT, IN, H)
+    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
+    xs, h = randn(B, T, IN, seed=12), randn(B, H, seed=13)
+    with torch.no_grad():
+        expected, _ = torch_sequence(COMPONENT, oracle)(xs, h[None])
+    hs = []
+    for t in range(T):
+        h = stu(xs[:, t], h)
+        hs.append(h)
+    assert_close(torch.stack(hs, 1) if all(isinstance(v, torch.Tensor) for v in hs) else hs, expected,
+                 what=Text("the h of every step compared with nn.RNN", "各ステップの h と nn.RNN の比較"))
+
+
+@graded(1, "nonlinearity='relu' and bias=False work like nn.RNNCell's",
+        "nonlinearity='relu' と bias=False が nn.RNNCell と同じように動く")
+def test_options(student):
+    oracle = torch_cell(COMPONENT, IN, H, seed=15, bias=False, nonlinearity="relu")
+    stu = student.new(COMPONENT, IN, H, bias=False, nonlinearity="relu")
+    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
+    x, h = randn(B, IN, seed=16), randn(B, H, seed=17)
+    with torch.no_grad():
+        expected = oracle(x, h)
+    assert_close(stu(x, h), expected)
+
+
+@graded(1, "gradients reach every parameter, x and h as in the reference",
+        "すべてのパラメータと x・h に参照実装と同じ勾配が届く")
+def test_gradients(student, reference):
+    stu, ref = pair(student, reference, seed=19)
+    x, h, g = randn(B, IN, seed=20), randn(B, H, seed=21), randn(B, H, seed=22)
+    expected = ref.grads(x, h, wrt=(0, 1), grad_output=g)
+    actual = stu.grads(x, h, wrt=(0, 1), grad_output=g)
+    assert_close(actual.params, expected.params, what=Text("the parameter gradients", "パラメータの勾配"))
+    assert_close(actual.inputs, expected.inputs, what=Text("the gradients of (x, h)", "(x, h) の勾配"))
