@@ -1,26 +1,10 @@
-# `make grade` and `make test` set everything up on first use: a virtual environment in .venv
-# with CPU PyTorch (see README, "Installing PyTorch elsewhere", for CUDA or other platforms).
-PYTHON ?= python3
-VENV := .venv
-PY := $(VENV)/bin/python
-# The CPU wheel this course's machines install offline; override for CUDA, e.g.
-#   make TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
-TORCH ?= torch==2.13.0
-SUBMISSION ?= exercises
-ARGS ?=
+# The course repository: the student commands (grader.mk) and the ones that build, test and
+# release the course. `make test` is what CI runs (.ci/run).
+include grader.mk
 
-.PHONY: setup grade test bench lint clean
+RELEASE ?= build/student-release
 
-setup: $(VENV)/.installed
-
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check $(TORCH)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $@
-
-grade: setup
-	$(PY) -m graders grade $(SUBMISSION) $(ARGS)
+.PHONY: test bench lint notebooks
 
 test: setup
 	$(PY) -m pytest -q tests $(ARGS)
@@ -31,5 +15,7 @@ bench: setup
 lint: setup
 	$(VENV)/bin/ruff check graders reference exercises tests bench
 
-clean:
-	rm -rf $(VENV) *.egg-info
+# The study notebooks (notebooks/, committed) and the answer notebooks (reference/notebooks/,
+# never committed), generated from exercises/ and reference/: see docs/notebooks.md.
+notebooks: setup
+	$(PY) -m graders notebooks $(ARGS)

@@ -7,7 +7,9 @@ line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +17,9 @@ from rich.console import Console
 
 from .catalogue import UNITS, UnknownComponent, select
 from .i18n import LANGS, Lang, default_lang
+from .notebooks.command import add_notebooks
+from .notebooks.reading import NotebookError
+from .notebooks.submission import is_notebook_submission, materialize, render_notes
 from .sandbox.confine import Limits
 from .sandbox.settings import Settings
 from .sandbox.zygote import ForkServer
@@ -26,8 +31,9 @@ class UsageError(Exception):
 
 def add_grade(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("grade", help="grade a submission and print the report")
-    p.add_argument("submission", nargs="?", default="exercises", type=Path,
-                   help="folder laid out like exercises/ (default: exercises)")
+    p.add_argument("submission", nargs="*", default=[Path("exercises")], type=Path,
+                   help="folder laid out like exercises/ (default: exercises), or notebooks: "
+                        ".ipynb files or folders of them")
     p.add_argument("--component", "-c", action="append", metavar="NAME",
                    help="grade only this component (repeatable)")
     p.add_argument("--json", type=Path, metavar="FILE", help="write Gradescope's results.json")
@@ -58,13 +64,28 @@ def writable(path: Path | None) -> None:
 
 
 def run_grade(args: argparse.Namespace, console: Console) -> int:
-    submission: Path = args.submission
+    if is_notebook_submission(args.submission):
+        with tempfile.TemporaryDirectory(prefix="grader-notebooks-") as workdir:
+            try:
+                notebooks = materialize(args.submission, Path(workdir))
+            except NotebookError as e:
+                raise UsageError(str(e)) from None
+            render_notes(notebooks.notes, args.lang, console)
+            return grade_folder(args, console, notebooks.folder, notebooks.label)
+    if len(args.submission) != 1:
+        raise UsageError("give one folder laid out like exercises/, or notebooks (.ipynb files or folders of them)")
+    submission: Path = args.submission[0]
     if not submission.exists():
         raise UsageError(f"submission {submission} does not exist")
     if not submission.is_dir():
         raise UsageError(f"submission {submission} is not a folder laid out like exercises/")
-    writable(args.json)
-    writable(args.junit)
+    return grade_folder(args, console, submission)
+
+
+def grade_folder(args: argparse.Namespace, console: Console, submission: Path, label: str | None = None) -> int:
+    """Grade a folder laid out like exercises/; `label` names it in the report instead of its path."""
+    for output in (args.json, args.junit):
+        writable(output)
     components, settings = select(args.component), settings_from(args)
     # The zygote imports torch in its own process while this one imports it for the reference.
     server = ForkServer()
@@ -75,6 +96,8 @@ def run_grade(args: argparse.Namespace, console: Console) -> int:
         report = grade(submission.resolve(), components, settings, server=server)
     finally:
         server.close()
+    if label is not None:
+        report = dataclasses.replace(report, submission=label)
     terminal.render(report, args.lang, console)
     if args.json:
         gradescope.write(report, args.json, args.lang)
@@ -97,7 +120,9 @@ def run_list(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_grade, add_list]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_grade, add_list, add_notebooks,
+]
 
 
 def parser() -> argparse.ArgumentParser:

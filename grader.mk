@@ -1,0 +1,29 @@
+# The commands students run. The course repository's Makefile includes this file, and the
+# student release (`make release`) ships it under its own Makefile.
+#
+# `make grade` sets everything up on first use: a virtual environment in .venv with CPU
+# PyTorch (see README, "Installing PyTorch elsewhere", for CUDA or other platforms).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The CPU wheel this course's machines install offline; override for CUDA, e.g.
+#   make TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128" setup
+TORCH ?= torch==2.13.0
+SUBMISSION ?= exercises
+ARGS ?=
+
+.PHONY: setup grade clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check $(TORCH)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+grade: setup
+	$(PY) -m graders grade $(SUBMISSION) $(ARGS)
+
+clean:
+	rm -rf $(VENV) *.egg-info
