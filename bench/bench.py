@@ -103,7 +103,80 @@ def grading(repeat: int) -> list[tuple[str, str]]:
     ]
 
 
-SECTIONS: list[tuple[str, Callable[[int], list[tuple[str, str]]]]] = [("grading", grading)]
+def make_class(folder: Path, count: int) -> dict[str, int]:
+    """`count` complete submissions as a class hands them in: the reference, untouched stubs,
+    half done (the Transformer unit, RNN still stubs) and one mutant of tests/mutants.py each."""
+    import shutil
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from mutants import MUTANTS
+
+    ignore = shutil.ignore_patterns("__pycache__", "notebooks")
+    mix = {"reference": 0, "stubs": 0, "half done": 0, "mutant": 0}
+    for i in range(count):
+        target = folder / f"student{i:02d}"
+        kind = "reference" if i % 6 == 0 else "stubs" if i % 6 == 5 else "half done" if i % 6 == 3 else "mutant"
+        shutil.copytree(ROOT / ("exercises" if kind == "stubs" else "reference"), target, ignore=ignore)
+        if kind == "half done":
+            shutil.rmtree(target / "rnn")
+            shutil.copytree(ROOT / "exercises" / "rnn", target / "rnn", ignore=ignore)
+        if kind == "mutant":
+            MUTANTS[i % len(MUTANTS)].apply(target)
+        mix[kind] += 1
+    return mix
+
+
+def cpu_s(who: int) -> float:
+    import resource
+
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_cpu_s() -> tuple[float, float]:
+    """(all CPU time, idle CPU time) of the machine so far, in seconds, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    return sum(fields) / tick, (fields[3] + fields[4]) / tick
+
+
+def batch(repeat: int) -> list[tuple[str, str]]:
+    """`grader batch` on 30 complete submissions, once (it takes a minute), as an instructor
+    runs it: a fresh process, one grading process per core, a new gradebook.
+
+    Also the CPU time the batch used and what other processes took meanwhile: on a shared
+    machine the wall time alone says little (Linux only; elsewhere those lines are left out).
+    """
+    import resource
+    import tempfile
+
+    count = 30
+    with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
+        mix = make_class(Path(tmp) / "class", count)
+        folder, db = Path(tmp) / "class", Path(tmp) / "gb.sqlite"
+        command = [sys.executable, "-m", "graders", "batch", str(folder), "--db", str(db)]
+        linux = Path("/proc/stat").exists()
+        before, ours_before, me_before = (machine_cpu_s() if linux else (0.0, 0.0), cpu_s(resource.RUSAGE_CHILDREN),
+                                          cpu_s(resource.RUSAGE_SELF))
+        elapsed, peak = timed_run(command)
+        after, ours_after, me_after = (machine_cpu_s() if linux else (0.0, 0.0), cpu_s(resource.RUSAGE_CHILDREN),
+                                       cpu_s(resource.RUSAGE_SELF))
+    workers = os.cpu_count() or 1
+    ours = ours_after - ours_before
+    described = ", ".join(f"{n} {kind}" for kind, n in mix.items())
+    lines = [
+        (f"grader batch: {count} complete submissions", f"{elapsed:6.2f} s   (aim: under 60 s on 2 cores)"),
+        ("  per submission", f"{elapsed / count:6.2f} s   ({workers} grading processes in parallel)"),
+        ("  CPU time of the batch", f"{ours:6.0f} s   = {ours / workers:.0f} s of wall time on {workers} idle cores"),
+    ]
+    if linux:
+        busy = (after[0] - before[0]) - (after[1] - before[1])
+        sampler = me_after - me_before  # this process, measuring memory
+        lines.append(("  CPU time of other processes meanwhile", f"{max(busy - ours - sampler, 0):6.0f} s"))
+    return [*lines, ("  peak memory, all processes", f"{peak / 1024:6.0f} MiB"), ("  the class", described)]
+
+
+SECTIONS: list[tuple[str, Callable[[int], list[tuple[str, str]]]]] = [("grading", grading), ("batch", batch)]
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from .catalogue import UNITS, UnknownComponent, select
 from .i18n import LANGS, Lang, default_lang
+from .instructor.commands import add_batch, add_report
 from .notebooks.command import add_notebooks
 from .notebooks.reading import NotebookError
 from .notebooks.submission import is_notebook_submission, materialize, render_notes
@@ -121,7 +122,7 @@ def run_list(args: argparse.Namespace, console: Console) -> int:
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_grade, add_list, add_notebooks,
+    add_grade, add_list, add_notebooks, add_batch, add_report,
 ]
 
 

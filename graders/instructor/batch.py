@@ -1,0 +1,381 @@
+"""`grader batch`: grade a whole class in parallel and keep every attempt in the gradebook.
+
+    grader batch SOURCES... [--roster FILE] [--db PATH] [--json-dir DIR] [--workers N]
+                 [--component NAME ...] [--force] [--time-limit S] ...
+
+The parent process (this module) only coordinates: it finds and prepares the submissions
+(sources.py), skips those already graded unchanged (gradebook.py), hands the rest to worker
+processes (pool.py), one per core by default, each with its own sandbox exactly as
+`grader grade` has, and records each report as it comes back. Every sandboxed worker is
+also denied every submission of the batch (its own is read from its private working copy),
+the roster, the gradebook and the results folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text as RichText
+
+from ..catalogue import Component, select
+from ..i18n import Lang
+from ..results import GradeReport
+from ..sandbox.settings import Settings
+from . import fingerprint, labels, roster, sources
+from .codec import CodecError, report_from_json
+from .gradebook import Gradebook, Identity
+from .migrations import GradebookError
+from .pool import Pool, Task
+from .roster import Student
+from .worker import settings_to_json
+
+MAX_TIMEOUTS_PER_COMPONENT = 2  # runner.MAX_TIMEOUTS (not imported: runner imports torch)
+WORKER_SLACK_S = 30.0  # per component: forks, restarts and the reference's own time
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One submission and whose it is."""
+
+    student: Student
+    source: Path
+
+
+@dataclass(frozen=True)
+class Result:
+    """How one submission of the batch ended."""
+
+    student: Student
+    source: Path
+    status: str  # "graded", "unchanged" or "error"
+    report: GradeReport | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    score: float = 0.0
+    max_score: float = 0.0
+
+
+class Listener:
+    """What a batch tells its caller as it goes (the command line draws a progress bar)."""
+
+    def begin(self, total: int) -> None: ...
+    def finished(self, result: Result) -> None: ...
+    def end(self) -> None: ...
+
+
+def plan(paths: list[Path], entries: list[roster.Entry]) -> tuple[list[Planned], list[Path]]:
+    """Each submission with its student (from the roster, else named after the folder or
+    zip); also the submissions that are not in the roster. ValueError on a student twice."""
+    planned: list[Planned] = []
+    strangers: list[Path] = []
+    owner: dict[str, Path] = {}
+    for path in sources.find(paths):
+        entry = roster.match(entries, path) if entries else None
+        if entry is None:
+            student = Student(path.name.removesuffix(".zip").removesuffix(".ZIP"))
+            if entries:
+                strangers.append(path)
+        else:
+            student = entry.student
+        if student.id in owner:
+            raise sources.SourceError(f"two submissions for student {student.id}: {owner[student.id]} and {path}")
+        owner[student.id] = path
+        planned.append(Planned(student, path))
+    return planned, strangers
+
+
+def task_timeout(components: list[Component], settings: Settings) -> float:
+    """Longest a submission may take before its grading process is presumed hung: every
+    component may time out twice, plus slack for forks and the reference."""
+    per_component = MAX_TIMEOUTS_PER_COMPONENT * settings.time_s + WORKER_SLACK_S
+    return 60.0 + len(components) * per_component
+
+
+def _not_hideable(path: Path, keep: list[Path]) -> bool:
+    """True when hiding `path` would hide the grader itself or the sandboxes' scratch space."""
+    return any(k == path or path in k.parents for k in keep)
+
+
+def secrets(planned: list[Planned], roots: tuple[Path, ...], hidden: tuple[Path, ...], staging: Path,
+            keep: list[Path]) -> list[Path]:
+    """What no sandboxed worker of the batch may read: every submission (its own too: a worker
+    reads its private copy), the extracted zips and notebooks, and `hidden`.
+
+    Each sandbox start mounts over every hidden folder (~0.6 ms each), so a folder of
+    submissions given as a source is hidden whole; where that would hide the grader or the
+    scratch space (`grader batch /tmp`), its submissions are hidden one by one instead.
+    """
+    found: list[Path] = [staging]
+    resolved_roots = [r.resolve() for r in roots if not _not_hideable(r.resolve(), keep)]
+    found += resolved_roots
+    for p in planned:
+        source = p.source.resolve()
+        if not any(source == r or r in source.parents for r in resolved_roots):
+            found.append(source)
+    found += [h.resolve() for h in hidden]
+    return [p for p in dict.fromkeys(found) if not _not_hideable(p, keep)]
+
+
+def run(
+    planned: list[Planned],
+    components: list[Component],
+    gradebook: Gradebook | None,
+    settings: Settings | None = None,
+    workers: int | None = None,
+    *,
+    force: bool = False,
+    roots: tuple[Path, ...] = (),
+    hidden: tuple[Path, ...] = (),
+    json_dir: Path | None = None,
+    lang: Lang = "en",
+    listener: Listener | None = None,
+    prepared_hook: Callable[[Planned, sources.Prepared], None] | None = None,
+) -> list[Result]:
+    """Grade every planned submission; results in the order planned.
+
+    `roots`: the folders the submissions were found in, as given (a folder of submissions is
+    hidden whole: one mount instead of one per student); `hidden`: more paths no sandboxed
+    worker may read (the roster, the gradebook). With no gradebook nothing is stored and
+    nothing skipped.
+    """
+    settings = settings or Settings()
+    workers = workers or os.cpu_count() or 1
+    listener = listener or Listener()
+    grader = fingerprint.grader_version()
+    names = tuple(c.name for c in components)
+    root = Path(tempfile.mkdtemp(prefix="grader-batch-"))
+    try:
+        os.chmod(root, 0o755)  # sandboxed workers may run as nobody and must reach their copies
+        staging = root / "submissions"
+        staging.mkdir(mode=0o700)
+        prepared = [sources.prepare(p.source, staging / str(i)) for i, p in enumerate(planned)]
+        secret_paths = [str(p) for p in secrets(planned, roots, hidden, staging, keep=[fingerprint.ROOT, root])]
+
+        results: dict[int, Result] = {}
+        tasks: list[Task] = []
+        listener.begin(len(planned))
+        for i, (p, ready) in enumerate(zip(planned, prepared, strict=True)):
+            if prepared_hook:
+                prepared_hook(p, ready)
+            identity = Identity(ready.content_hash, grader, names)
+            if ready.folder is None:
+                error = (ready.problem.get(lang) if ready.problem else "cannot be graded")
+                if gradebook is not None:
+                    gradebook.record_error(p.student, error, identity, source=str(p.source))
+                results[i] = Result(p.student, p.source, "error", error=error)
+                listener.finished(results[i])
+                continue
+            previous = gradebook.find(p.student.id, identity) if gradebook is not None and not force else None
+            if previous is not None:
+                results[i] = Result(p.student, p.source, "unchanged", score=previous.score,
+                                    max_score=previous.max_score)
+                listener.finished(results[i])
+                continue
+            tasks.append(Task(i, {
+                "folder": str(ready.folder.resolve()),
+                "label": p.student.id,
+                "components": list(names),
+                "settings": settings_to_json(settings),
+                "hidden": secret_paths,
+            }, task_timeout(components, settings)))
+
+        begun: dict[int, float] = {}
+
+        def started(i: int) -> None:
+            begun[i] = time.monotonic()
+
+        def done(i: int, reply: dict | None, error: str | None) -> None:
+            p, ready = planned[i], prepared[i]
+            seconds = time.monotonic() - begun.get(i, time.monotonic())
+            identity = Identity(ready.content_hash, grader, names)
+            report = None
+            if reply is not None:
+                try:
+                    report = report_from_json(reply["report"])
+                except (CodecError, KeyError) as e:
+                    error = f"the grading process sent an unreadable report ({e})"
+            if report is None:
+                error = error or "no report"
+                if gradebook is not None:
+                    gradebook.record_error(p.student, error, identity, source=str(p.source), commit=ready.commit)
+                results[i] = Result(p.student, p.source, "error", error=error, seconds=seconds)
+            else:
+                if gradebook is not None:
+                    gradebook.record(p.student, report, identity, source=str(p.source), commit=ready.commit,
+                                     replace=force)
+                if json_dir is not None:
+                    write_json(report, json_dir, p.student, lang)
+                results[i] = Result(p.student, p.source, "graded", report=report, seconds=seconds,
+                                    score=report.score, max_score=report.max_score)
+            listener.finished(results[i])
+
+        if tasks:
+            Pool(min(workers, len(tasks)), root / "workers").run(tasks, done, started)
+        listener.end()
+        return [results[i] for i in range(len(planned))]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def safe_filename(student_id: str) -> str:
+    """A student id as a file name: letters (any script), digits, '.', '-', '_'."""
+    name = re.sub(r"[^\w.-]", "_", student_id).strip(".")
+    return name or "_"
+
+
+def write_json(report: GradeReport, folder: Path, student: Student, lang: Lang) -> None:
+    from ..reports import gradescope
+
+    gradescope.write(report, folder / f"{safe_filename(student.id)}.json", lang)
+
+
+# --- the command line (parser: commands.py) -----------------------------------------------------
+
+
+class ProgressListener(Listener):
+    """A progress bar with an ETA, and one line per finished submission above it."""
+
+    def __init__(self, console: Console, lang: Lang) -> None:
+        self.console = console
+        self.lang = lang
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=True,
+        )
+        self.task = self.progress.add_task(labels.GRADING.get(lang), total=0)
+
+    def begin(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+        self.progress.start()
+
+    def finished(self, result: Result) -> None:
+        self.progress.console.print(result_line(result, self.lang))
+        self.progress.advance(self.task)
+
+    def end(self) -> None:
+        self.progress.stop()
+
+
+def result_line(result: Result, lang: Lang) -> RichText:
+    from ..reports import points
+
+    fields = {"id": result.student.id, "score": points(result.score), "max_score": points(result.max_score)}
+    if result.status == "error":
+        return RichText("✗ " + labels.ERROR_LINE.format(id=result.student.id, error=result.error).get(lang),
+                        style="bold red")
+    if result.status == "unchanged":
+        return RichText("= " + labels.UNCHANGED_LINE.format(**fields).get(lang), style="dim")
+    full = result.report is not None and result.report.full_marks
+    style = "green" if full else ("yellow" if result.score > 0 else "red")
+    return RichText("✓ " + labels.GRADED_LINE.format(**fields, seconds=result.seconds).get(lang), style=style)
+
+
+def summary_table(results: list[Result], lang: Lang) -> Table:
+    from ..reports import points
+
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column(labels.STUDENT.get(lang))
+    table.add_column(labels.NAME.get(lang))
+    table.add_column(labels.SCORE.get(lang), justify="right")
+    table.add_column(labels.RESULT.get(lang))
+    words = {"graded": labels.GRADED, "unchanged": labels.UNCHANGED, "error": labels.FAILED}
+    for r in results:
+        style = "bold red" if r.status == "error" else ("dim" if r.status == "unchanged" else "")
+        score = "" if r.status == "error" else f"{points(r.score)}/{points(r.max_score)}"
+        table.add_row(RichText(r.student.id), RichText(r.student.name), score,
+                      RichText(words[r.status].get(lang), style=style))
+    return table
+
+
+def run_batch(args: argparse.Namespace, console: Console) -> int:
+    from ..cli import UsageError, settings_from, writable
+
+    lang: Lang = args.lang
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    writable(args.db)
+    if args.json_dir is not None:
+        writable(args.json_dir)
+        if args.json_dir.exists() and not args.json_dir.is_dir():
+            raise UsageError(f"--json-dir {args.json_dir} is not a folder")
+    settings = settings_from(args)
+    components = select(args.component)
+    try:
+        entries = roster.read(args.roster) if args.roster else []
+        # A roster path that does not exist is a student who handed nothing in, not bad input.
+        paths = args.sources or [e.path for e in entries if e.path is not None and e.path.exists()]
+        if not paths:
+            raise UsageError("give the submissions to grade (folders, checkouts, .zip files, notebook folders), "
+                             "or a roster with a path column")
+        planned, strangers = plan(paths, entries)
+    except (roster.RosterError, sources.SourceError) as e:
+        raise UsageError(str(e)) from None
+    if args.json_dir is not None:
+        args.json_dir.mkdir(exist_ok=True)
+    secret = tuple(p for p in (args.roster, args.db, args.json_dir) if p is not None)
+    secret += tuple(args.db.with_name(args.db.name + suffix) for suffix in ("-wal", "-shm"))
+    start = time.monotonic()
+    try:
+        with Gradebook(args.db) as gradebook:
+            if entries:
+                gradebook.add_students(e.student for e in entries)
+            listener = ProgressListener(console, lang)
+            notes = NotesPrinter(console, lang)
+            results = run(planned, components, gradebook, settings, args.workers, force=args.force,
+                          roots=tuple(paths), hidden=secret, json_dir=args.json_dir, lang=lang, listener=listener,
+                          prepared_hook=notes)
+    except GradebookError as e:
+        raise UsageError(str(e)) from None
+    elapsed = time.monotonic() - start
+    console.print()
+    console.print(summary_table(results, lang))
+    graded = [r for r in results if r.status == "graded"]
+    errors = [r for r in results if r.status == "error"]
+    console.print(labels.BATCH_SUMMARY.format(
+        count=len(results), graded=len(graded), unchanged=len(results) - len(graded) - len(errors),
+        errors=len(errors), seconds=elapsed, workers=min(args.workers, max(len(graded), 1)),
+        per=elapsed / max(len(graded), 1),
+    ).get(lang))
+    submitted = {p.student.id for p in planned}
+    missing = [e.student.id for e in entries if e.student.id not in submitted]
+    if missing:
+        console.print(RichText(labels.MISSING.format(count=len(missing), ids=", ".join(missing)).get(lang),
+                               style="yellow"))
+    if strangers:
+        console.print(RichText(labels.NOT_IN_ROSTER.format(ids=", ".join(p.name for p in strangers)).get(lang),
+                               style="yellow"))
+    console.print(RichText(labels.GRADEBOOK_AT.format(path=str(args.db)).get(lang), style="dim"))
+    return 1 if errors else 0
+
+
+class NotesPrinter:
+    """What the notebooks' reader noticed, one line per note, before the grading starts."""
+
+    def __init__(self, console: Console, lang: Lang) -> None:
+        self.console = console
+        self.lang = lang
+
+    def __call__(self, planned: Planned, prepared: sources.Prepared) -> None:
+        for note in prepared.notes:
+            self.console.print(RichText(labels.NOTES.format(id=planned.student.id, note=note.get(self.lang))
+                                        .get(self.lang), style="yellow"))
+

@@ -1,0 +1,228 @@
+"""The class at a glance, computed from the gradebook: what every class report shows.
+
+* the class table: for each student and component, the component's result in the latest
+  attempt that graded it (a batch of one component does not erase the others);
+* where the class is stuck: components ranked by how many students started them and are
+  short of full marks;
+* the most frequent recognised mistakes per component, counted once per student;
+* progress over time: the same table as it stood at the end of each day with attempts.
+
+Plain data, no rendering: graders/reports/classreport.py (terminal, CSV) and classhtml.py
+(HTML) draw it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from ..catalogue import COMPONENTS
+from ..i18n import Text
+from ..results import ComponentResult, Status
+from .gradebook import Attempt, Gradebook
+from .roster import Student
+
+STARTED_SHORT = frozenset({Status.PARTIAL, Status.FAILING, Status.ERROR, Status.TIMEOUT, Status.LIMIT})
+TOP_DIAGNOSES = 3
+
+
+@dataclass(frozen=True)
+class Column:
+    unit: str
+    name: str
+    title: Text
+
+
+@dataclass(frozen=True)
+class Cell:
+    result: ComponentResult
+    graded_at: datetime
+
+    @property
+    def share(self) -> float:
+        return self.result.score / self.result.max_score if self.result.max_score > 0 else 0.0
+
+    @property
+    def status(self) -> Status:
+        return self.result.status
+
+
+@dataclass(frozen=True)
+class Row:
+    student: Student
+    cells: dict[str, Cell]  # component -> its latest result; absent: never graded
+    last_graded: datetime | None
+    error: str | None  # the latest attempt could not be graded
+
+    @property
+    def score(self) -> float:
+        return sum(c.result.score for c in self.cells.values())
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.result.max_score for c in self.cells.values())
+
+    @property
+    def share(self) -> float:
+        return self.score / self.max_score if self.max_score > 0 else 0.0
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.cells) and all(c.status is Status.FULL_MARKS for c in self.cells.values())
+
+
+@dataclass(frozen=True)
+class Stuck:
+    column: Column
+    stuck: int  # started, short of full marks
+    full: int
+    not_started: int
+    graded: int  # students with a result for it
+    mean_share: float  # over those students
+
+
+@dataclass(frozen=True)
+class Mistake:
+    column: Column
+    diagnosis: str
+    students: int
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    graded: int  # students with at least one result by the end of the day
+    mean_share: float  # their mean share of points
+    complete: int  # students at full marks on every component graded
+    full_share: float  # share of (student, component) results at full marks
+
+
+@dataclass(frozen=True)
+class ClassView:
+    columns: list[Column]
+    rows: list[Row]
+    stuck: list[Stuck]
+    mistakes: dict[str, list[Mistake]]  # component -> its most frequent mistakes
+    progress: list[Day]
+    attempts: int
+    source: str  # the gradebook's path
+
+    @property
+    def last_graded(self) -> datetime | None:
+        times = [r.last_graded for r in self.rows if r.last_graded]
+        return max(times) if times else None
+
+
+def load(gradebook: Gradebook) -> ClassView:
+    attempts = gradebook.attempts()
+    reports = gradebook.reports(attempts)
+    return build(gradebook.students(), attempts, {i: r.components for i, r in reports.items()},
+                 str(gradebook.path))
+
+
+def build(
+    students: list[Student],
+    attempts: list[Attempt],
+    components: dict[int, tuple[ComponentResult, ...]],
+    source: str = "",
+) -> ClassView:
+    """The view of `attempts` (in grading order) whose results are `components[attempt.id]`."""
+    ordered = sorted(attempts, key=lambda a: (a.graded_at, a.id))
+    columns = _columns(components.values())
+    rows = _rows(students, ordered, components)
+    return ClassView(
+        columns=columns,
+        rows=rows,
+        stuck=_stuck(columns, rows),
+        mistakes=_mistakes(columns, rows),
+        progress=_progress(students, ordered, components),
+        attempts=len(attempts),
+        source=source,
+    )
+
+
+def _columns(reports: Iterable[tuple[ComponentResult, ...]]) -> list[Column]:
+    """Every component graded at least once, in catalogue order, then any unknown ones."""
+    seen: dict[str, Column] = {}
+    for results in reports:
+        for r in results:
+            seen.setdefault(r.component, Column(r.unit, r.component, r.title))
+    order = {name: i for i, name in enumerate(COMPONENTS)}
+    return sorted(seen.values(), key=lambda c: (order.get(c.name, len(order)), c.name))
+
+
+def _rows(
+    students: list[Student],
+    attempts: list[Attempt],
+    components: dict[int, tuple[ComponentResult, ...]],
+) -> list[Row]:
+    """Each student's latest result per component over `attempts` (in grading order)."""
+    names = {s.id: s for s in students}
+    cells: dict[str, dict[str, Cell]] = {s.id: {} for s in students}
+    last: dict[str, datetime] = {}
+    error: dict[str, str | None] = {}
+    for attempt in attempts:
+        names.setdefault(attempt.student_id, Student(attempt.student_id))
+        mine = cells.setdefault(attempt.student_id, {})
+        last[attempt.student_id] = attempt.graded_at
+        error[attempt.student_id] = attempt.error
+        for result in components.get(attempt.id, ()):
+            if result.tests:  # a component with no test result says nothing
+                mine[result.component] = Cell(result, attempt.graded_at)
+    return [Row(names[i], cells[i], last.get(i), error.get(i)) for i in sorted(cells)]
+
+
+def _stuck(columns: list[Column], rows: list[Row]) -> list[Stuck]:
+    ranking = []
+    for column in columns:
+        cells = [r.cells[column.name] for r in rows if column.name in r.cells]
+        statuses = Counter(c.status for c in cells)
+        ranking.append(Stuck(
+            column=column,
+            stuck=sum(statuses[s] for s in STARTED_SHORT),
+            full=statuses[Status.FULL_MARKS],
+            not_started=statuses[Status.NOT_STARTED],
+            graded=len(cells),
+            mean_share=sum(c.share for c in cells) / len(cells) if cells else 0.0,
+        ))
+    # Most students stuck first; among equals, the lower mean is the harder one.
+    return sorted(ranking, key=lambda s: (-s.stuck, s.mean_share, s.column.name))
+
+
+def _mistakes(columns: list[Column], rows: list[Row]) -> dict[str, list[Mistake]]:
+    found: dict[str, list[Mistake]] = {}
+    for column in columns:
+        counts: Counter[str] = Counter()
+        for row in rows:
+            cell = row.cells.get(column.name)
+            if cell is not None:
+                counts.update({t.diagnosis for t in cell.result.failures if t.diagnosis})
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_DIAGNOSES]
+        if top:
+            found[column.name] = [Mistake(column, d, n) for d, n in top]
+    return found
+
+
+def _progress(
+    students: list[Student],
+    attempts: list[Attempt],
+    components: dict[int, tuple[ComponentResult, ...]],
+) -> list[Day]:
+    """The class as it stood at the end of each local day on which something was graded."""
+    days = sorted({a.graded_at.astimezone().date() for a in attempts})
+    progress = []
+    for day in days:
+        end = datetime.combine(day + timedelta(days=1), time.min).astimezone()
+        rows = [r for r in _rows(students, [a for a in attempts if a.graded_at < end], components) if r.cells]
+        results = [c for r in rows for c in r.cells.values()]
+        progress.append(Day(
+            day=day,
+            graded=len(rows),
+            mean_share=sum(r.share for r in rows) / len(rows) if rows else 0.0,
+            complete=sum(r.complete for r in rows),
+            full_share=sum(c.status is Status.FULL_MARKS for c in results) / len(results) if results else 0.0,
+        ))
+    return progress
+

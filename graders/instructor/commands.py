@@ -1,0 +1,59 @@
+"""The instructor's subcommands as the command line registers them: `grader batch` and
+`grader report`.
+
+Only the argument parsers live here; each command's code is imported when it runs, so that
+`grader grade` and `grader list` do not pay for the batch's and the report's imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from rich.console import Console
+
+DEFAULT_DB = Path("gradebook.sqlite")  # gradebook.DEFAULT_PATH, without importing sqlite3
+
+
+def add_batch(sub: argparse._SubParsersAction) -> None:
+    from ..cli import add_limits
+
+    p = sub.add_parser("batch", help="grade many submissions in parallel and store them in the gradebook")
+    p.add_argument("sources", nargs="*", type=Path, metavar="SOURCE",
+                   help="folders laid out like exercises/, checkouts, .zip files, notebook folders, "
+                        "or folders holding any of these")
+    p.add_argument("--roster", type=Path, metavar="FILE",
+                   help="CSV with columns id, name, and path or repository")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
+                   help="the gradebook (SQLite; default: %(default)s)")
+    p.add_argument("--json-dir", type=Path, metavar="DIR", help="also write each student's results.json here")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="grading processes in parallel (default: the number of cores, %(default)s)")
+    p.add_argument("--component", "-c", action="append", metavar="NAME",
+                   help="grade only this component (repeatable)")
+    p.add_argument("--force", action="store_true",
+                   help="grade again submissions that are unchanged since their last attempt")
+    add_limits(p)
+    p.set_defaults(run=run_batch)
+
+
+def run_batch(args: argparse.Namespace, console: Console) -> int:
+    from .batch import run_batch
+
+    return run_batch(args, console)
+
+
+def add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="the class report from the gradebook (terminal, CSV, HTML)")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
+                   help="the gradebook written by `grader batch` (default: %(default)s)")
+    p.add_argument("--csv", type=Path, metavar="FILE", help="write one row per student for the LMS")
+    p.add_argument("--html", type=Path, metavar="FILE", help="write the report as one self-contained HTML page")
+    p.set_defaults(run=run_report)
+
+
+def run_report(args: argparse.Namespace, console: Console) -> int:
+    from .report import run_report
+
+    return run_report(args, console)

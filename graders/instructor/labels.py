@@ -1,0 +1,85 @@
+"""Every string `grader batch` and `grader report` show an instructor, in English and Japanese.
+
+Fields in braces are filled with `Text.format`, the same fields in both languages.
+"""
+
+from __future__ import annotations
+
+from ..i18n import Text
+
+# --- grader batch --------------------------------------------------------------------------------
+
+GRADING = Text("Grading", "採点中")
+GRADED_LINE = Text("{id}: {score}/{max_score} points ({seconds:.1f} s)",
+                   "{id}：{score}/{max_score} 点（{seconds:.1f} 秒）")
+UNCHANGED_LINE = Text("{id}: unchanged since it was last graded, {score}/{max_score} points",
+                      "{id}：前回の採点から変更なし（{score}/{max_score} 点）")
+ERROR_LINE = Text("{id}: could not be graded: {error}", "{id}：採点できませんでした：{error}")
+BATCH_SUMMARY = Text(
+    "{count} submissions: {graded} graded, {unchanged} unchanged, {errors} could not be graded; "
+    "{seconds:.1f} s with {workers} worker processes ({per:.2f} s per graded submission).",
+    "提出物 {count} 件：採点 {graded} 件、変更なし {unchanged} 件、採点できず {errors} 件。"
+    "{workers} プロセスで {seconds:.1f} 秒（採点 1 件あたり {per:.2f} 秒）。",
+)
+MISSING = Text("No submission from {count} students of the roster: {ids}",
+               "名簿のうち {count} 人の提出物がありません：{ids}")
+NOT_IN_ROSTER = Text("Not in the roster (named after the submission): {ids}",
+                     "名簿にない提出物（名前を ID にしました）：{ids}")
+GRADEBOOK_AT = Text("Gradebook: {path}", "成績データベース：{path}")
+NOTES = Text("{id}: about the notebooks: {note}", "{id}：ノートブックについて：{note}")
+
+STUDENT = Text("Student", "学生")
+NAME = Text("Name", "氏名")
+SCORE = Text("Score", "得点")
+RESULT = Text("Result", "結果")
+GRADED = Text("graded", "採点済み")
+UNCHANGED = Text("unchanged", "変更なし")
+FAILED = Text("could not be graded", "採点できず")
+
+# --- grader report ----------------------------------------------------------------------------
+
+REPORT_TITLE = Text("Class report", "クラスの採点状況")
+REPORT_SUBTITLE = Text(
+    "{students} students, {attempts} attempts, last graded {last}",
+    "学生 {students} 人、採点 {attempts} 回、最終採点 {last}",
+)
+EMPTY = Text("The gradebook holds no attempt yet: run `grader batch` first.",
+             "成績データベースにまだ採点結果がありません。先に `grader batch` を実行してください。")
+CLASS_TABLE = Text("Scores by student and component (%)", "学生×コンポーネントの得点率（%）")
+TOTAL = Text("Total", "合計")
+LEGEND = Text("Columns", "列")
+NOT_GRADED = Text("not graded", "未採点")
+NO_SUBMISSION = Text("no submission", "未提出")
+STUCK_TITLE = Text("Where the class is stuck", "つまずいているコンポーネント")
+STUCK = Text("Stuck", "つまずき")
+STUCK_HELP = Text(
+    "stuck: started but short of full marks (partial, failing, error, timed out, limit exceeded)",
+    "つまずき：着手済みで満点でない（部分点・不合格・エラー・時間切れ・制限超過）",
+)
+FULL = Text("Full marks", "満点")
+NOT_STARTED = Text("Not started", "未着手")
+MEAN = Text("Mean", "平均")
+COMPONENT = Text("Component", "コンポーネント")
+UNIT = Text("Unit", "単元")
+DIAGNOSES_TITLE = Text("Most frequent mistakes", "よくある間違い")
+DIAGNOSES_NONE = Text("No recognised mistake in the latest attempts.", "最新の採点結果に既知の間違いはありません。")
+STUDENTS_COUNT = Text("{count} students", "{count} 人")
+FIX = Text("fix: ", "直し方：")
+PROGRESS_TITLE = Text("Progress over time", "進捗の推移")
+DATE = Text("Date", "日付")
+SUBMITTED = Text("Students graded", "採点済みの学生")
+MEAN_SCORE = Text("Mean score", "平均得点率")
+COMPLETE = Text("Students done", "全満点の学生")
+FULL_SHARE = Text("Full marks (share)", "満点の割合")
+ERRORS_TITLE = Text("Submissions that could not be graded (latest attempt)", "採点できなかった提出物（最新）")
+GENERATED = Text("Generated {when} from {path}", "{when} に {path} から作成")
+HEATMAP_NOTE = Text(
+    "Each cell is the share of the component's points in the student's latest attempt; "
+    "hover for the status.",
+    "各セルは最新の採点でのコンポーネントの得点率です。カーソルを合わせると状態が表示されます。",
+)
+STATUS_CHART = Text("Status of each component across the class", "コンポーネントごとの状態（クラス全体）")
+STUDENTS_AXIS = Text("students", "学生数")
+SHARE_AXIS = Text("% of the class", "クラスに対する割合（%）")
+ERROR_GROUP = Text("error, timed out, limit", "エラー・時間切れ・制限超過")
+STUCK_COMPONENTS = Text("Components with students stuck", "つまずきのあるコンポーネント")

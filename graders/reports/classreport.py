@@ -1,0 +1,218 @@
+"""The class report in the terminal, and as CSV for the LMS (`grader report`, `--csv`).
+
+Terminal layout:
+
+* the class table, one per unit: a row per student (total share, then each component's share
+  of points in its latest result), columns numbered and named in a legend below (component
+  names as headers would push 16 columns far past 100 characters);
+* where the class is stuck: components ranked by students started and short of full marks;
+* the most frequent recognised mistakes per component, with the catalogue's message and fix;
+* progress over time, one row per day with attempts.
+
+Colour means what it means in a student's report (terminal.py): green full marks, yellow
+partial, red failing or error, dim not started. Everything from the gradebook (ids, names,
+messages) goes into rich Text objects, never into markup.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from graders.diagnoses import DIAGNOSES
+from graders.i18n import Lang
+from graders.instructor import labels
+from graders.instructor.classview import Cell, ClassView, Column, Row
+from graders.results import Status
+
+from . import clean, points, unit_title
+from .terminal import STATUS_STYLE
+
+
+def percent(share: float) -> str:
+    return f"{round(share * 100)}"
+
+
+def cell_text(cell: Cell | None) -> Text:
+    """A component's share of points in the status colour; '–' not started, '' never graded."""
+    if cell is None:
+        return Text("")
+    if cell.status is Status.NOT_STARTED:
+        return Text("–", style="dim")
+    return Text(percent(cell.share), style=STATUS_STYLE[cell.status])
+
+
+def row_style(row: Row) -> str:
+    if row.complete:
+        return "green"
+    return "yellow" if row.score > 0 else "red"
+
+
+def units(view: ClassView) -> list[tuple[str, list[Column]]]:
+    groups: dict[str, list[Column]] = {}
+    for column in view.columns:
+        groups.setdefault(column.unit, []).append(column)
+    return list(groups.items())
+
+
+def class_tables(view: ClassView, lang: Lang) -> list[RenderableType]:
+    parts: list[RenderableType] = []
+    for unit, columns in units(view):
+        # Numbers never wrap; the name goes last and is cut short first when the terminal is
+        # narrow (16 RNN columns fill 80 characters on their own).
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 0), collapse_padding=True)
+        id_width = min(max((len(r.student.id) + 2 for r in view.rows), default=4), 14)
+        table.add_column(labels.STUDENT.get(lang), no_wrap=True, min_width=id_width, max_width=14)
+        table.add_column(labels.TOTAL.get(lang), justify="right", no_wrap=True, min_width=5)
+        for i, _ in enumerate(columns, start=1):
+            table.add_column(str(i), justify="right", no_wrap=True, min_width=3)
+        table.add_column("  " + labels.NAME.get(lang), no_wrap=True, overflow="ellipsis")
+        for row in view.rows:
+            unit_cells = {c.name: row.cells.get(c.name) for c in columns}
+            graded = [c for c in unit_cells.values() if c is not None]
+            share = (sum(c.result.score for c in graded) / max(sum(c.result.max_score for c in graded), 1e-9)
+                     if graded else None)
+            total = Text(percent(share), style="bold") if share is not None else Text("—", style="dim")
+            marker = " !" if row.error else ""
+            table.add_row(Text(row.student.id + marker, style="bold red" if row.error else ""), total,
+                          *(cell_text(unit_cells[c.name]) for c in columns), Text("  " + row.student.name))
+        legend = "  ".join(f"{i} {c.name}" for i, c in enumerate(columns, start=1))
+        parts += [Text(unit_title(unit, lang), style="bold"), table,
+                  Text(f"{labels.LEGEND.get(lang)}: {legend}", style="dim"), Text("")]
+    absent = [r.student.id for r in view.rows if r.last_graded is None]
+    if absent:
+        parts += [Text(f"{labels.NO_SUBMISSION.get(lang)}: {', '.join(absent)}", style="yellow"), Text("")]
+    return parts
+
+
+def stuck_table(view: ClassView, lang: Lang) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column(labels.COMPONENT.get(lang))
+    table.add_column(labels.STUCK.get(lang), justify="right")
+    table.add_column(labels.FULL.get(lang), justify="right")
+    table.add_column(labels.NOT_STARTED.get(lang), justify="right")
+    table.add_column(labels.MEAN.get(lang), justify="right")
+    for s in view.stuck:
+        style = "red" if s.stuck else ("green" if s.full == s.graded else "dim")
+        table.add_row(Text(s.column.name), Text(str(s.stuck), style=style), str(s.full), str(s.not_started),
+                      percent(s.mean_share) + "%")
+    return table
+
+
+def diagnosis_text(diagnosis: str, lang: Lang) -> tuple[str, str]:
+    found = DIAGNOSES.get(diagnosis)
+    if found is None:
+        return diagnosis, ""
+    return found.message.get(lang), found.fix.get(lang)
+
+
+def mistakes(view: ClassView, lang: Lang) -> list[RenderableType]:
+    parts: list[RenderableType] = [Text(labels.DIAGNOSES_TITLE.get(lang), style="bold underline")]
+    if not view.mistakes:
+        return [*parts, Text(labels.DIAGNOSES_NONE.get(lang), style="dim")]
+    for column in view.columns:
+        found = view.mistakes.get(column.name)
+        if not found:
+            continue
+        parts.append(Text(f"  {column.name} ({column.title.get(lang)})", style="bold"))
+        # A grid, so that long messages wrap under themselves, not under the count.
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(justify="right", no_wrap=True)
+        grid.add_column()
+        for m in found:
+            message, fix = diagnosis_text(m.diagnosis, lang)
+            count = labels.STUDENTS_COUNT.format(count=m.students).get(lang)
+            grid.add_row(count, Text.assemble((clean(message), "yellow"), f"  [{m.diagnosis}]"))
+            if fix:
+                grid.add_row("", Text(labels.FIX.get(lang) + clean(fix), style="dim"))
+        parts.append(Padding(grid, (0, 0, 0, 4)))
+    return parts
+
+
+def progress_table(view: ClassView, lang: Lang) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for header in (labels.DATE, labels.SUBMITTED, labels.MEAN_SCORE, labels.FULL_SHARE, labels.COMPLETE):
+        table.add_column(header.get(lang), justify="right", overflow="fold")
+    for day in view.progress:
+        table.add_row(day.day.isoformat(), str(day.graded), percent(day.mean_share) + "%",
+                      percent(day.full_share) + "%", str(day.complete))
+    return table
+
+
+def errors(view: ClassView, lang: Lang) -> list[RenderableType]:
+    failed = [r for r in view.rows if r.error]
+    if not failed:
+        return []
+    lines: list[RenderableType] = [Text(labels.ERRORS_TITLE.get(lang), style="bold red")]
+    lines += [Text(f"  {r.student.id}: {clean(r.error or '')}", style="red") for r in failed]
+    return [*lines, Text("")]
+
+
+def subtitle(view: ClassView, lang: Lang) -> str:
+    last = view.last_graded
+    return labels.REPORT_SUBTITLE.format(
+        students=len(view.rows), attempts=view.attempts,
+        last=last.astimezone().strftime("%Y-%m-%d %H:%M") if last else "—",
+    ).get(lang)
+
+
+def render(view: ClassView, lang: Lang, console: Console) -> None:
+    console.print(Text(labels.REPORT_TITLE.get(lang), style="bold underline"))
+    if not view.attempts:
+        console.print(labels.EMPTY.get(lang))
+        return
+    console.print(Text(subtitle(view, lang), style="dim"))
+    console.print()
+    console.print(Group(
+        Text(labels.CLASS_TABLE.get(lang), style="bold underline"), Text(""),
+        *class_tables(view, lang),
+        *errors(view, lang),
+        Text(labels.STUCK_TITLE.get(lang), style="bold underline"),
+        stuck_table(view, lang),
+        Text(labels.STUCK_HELP.get(lang), style="dim"), Text(""),
+        *mistakes(view, lang), Text(""),
+        Text(labels.PROGRESS_TITLE.get(lang), style="bold underline"),
+        progress_table(view, lang),
+    ))
+
+
+# --- CSV for the LMS ------------------------------------------------------------------------------
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet will not run: a cell starting with = + - @ is a formula to Excel, and
+    a student id comes from a folder or zip name the student chose."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_rows(view: ClassView) -> list[list[str]]:
+    """Header, then one row per student: id, name, total points, each component's points in
+    its latest result ('' when never graded), and when the student was last graded.
+
+    Headers stay ASCII and the same in both languages, so that an LMS import mapping set up
+    once keeps working.
+    """
+    header = ["id", "name", "score", "max_score", "percent", *(c.name for c in view.columns), "last_graded"]
+    rows = [header]
+    for row in view.rows:
+        cells = [points(row.cells[c.name].result.score) if c.name in row.cells else "" for c in view.columns]
+        rows.append([
+            spreadsheet_safe(row.student.id), spreadsheet_safe(row.student.name), points(row.score),
+            points(row.max_score),
+            f"{row.share * 100:.1f}" if row.max_score else "", *cells,
+            row.last_graded.astimezone().isoformat(timespec="seconds") if row.last_graded else "",
+        ])
+    return rows
+
+
+def write_csv(view: ClassView, path: Path) -> None:
+    """UTF-8 with a byte-order mark: Excel (common in Japanese labs) needs it to read the
+    names, and Moodle and Canvas imports accept it."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out).writerows(csv_rows(view))

@@ -1,0 +1,277 @@
+"""`grader batch`: a class of generated submissions (reference, stubs, a mutant, a checkout,
+a notebook folder, a zip, a hostile one that reads a classmate's work, a malicious zip)
+graded in parallel into the gradebook; a second run adds nothing; a grading process that dies
+or hangs costs one submission. The real grading is one batch on two components, shared by
+the tests of this module; the pool, the zips, the roster are tested without torch."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import EXERCISES, copy_reference
+from mutants import MUTANTS
+
+from graders.cli import main
+from graders.instructor import fingerprint, roster, safezip, sources
+from graders.instructor.batch import Planned, plan, safe_filename, secrets
+from graders.instructor.gradebook import Gradebook
+from graders.instructor.pool import Pool, Task
+from graders.results import Outcome, Status
+
+COMPONENTS = ["Embedder", "PositionalEncoder"]
+ROSTER = """\ufeffid,name,path,repository
+s001,相田 愛,class/alice,
+s002,Bob,,bob
+s003,Carol,,https://github.com/lab/hw1-carol.git
+s004,Dave,,dave
+s005,Eve,,eve
+s006,Grace,,grace
+"""
+EMBEDDER_NOTEBOOK = '''
+import torch
+from torch import nn
+
+class Embedder(nn.Module):
+    def __init__(self, vocab_size, d_model):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, d_model)
+
+    def forward(self, x):
+        return self.embedding(x)
+'''
+
+
+def make_class(root: Path) -> Path:
+    """The class folder and its roster (see the module docstring)."""
+    folder = root / "class"
+    folder.mkdir()
+    alice = copy_reference(folder / "alice")
+    shutil.copytree(EXERCISES, folder / "bob", ignore=shutil.ignore_patterns("__pycache__"))
+    carol = copy_reference(root / "carol")
+    next(m for m in MUTANTS if m.name == "pe_exponent_doubled").apply(carol)
+    with zipfile.ZipFile(folder / "hw1-carol.zip", "w") as zf:  # a zip of a folder, as students make them
+        for path in carol.rglob("*.py"):
+            zf.write(path, Path("carol") / path.relative_to(carol))
+    dave = folder / "dave"
+    copy_reference(dave / "exercises")
+    (dave / ".git").mkdir()
+    (dave / ".git" / "HEAD").write_text("d" * 40 + "\n")
+    eve = copy_reference(folder / "eve")
+    stolen = alice / "transformer" / "embedder.py"
+    embedder = eve / "transformer" / "embedder.py"
+    embedder.write_text(embedder.read_text().replace(
+        "return self.embedding(x)", f"open({str(stolen)!r}).read()\n        return self.embedding(x)"))
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EMBEDDER_NOTEBOOK)])
+    (folder / "frank").mkdir()
+    nbformat.write(notebook, folder / "frank" / "lecture.ipynb")
+    with zipfile.ZipFile(folder / "mallory.zip", "w") as zf:
+        zf.writestr("../../escape.py", "print('out')")
+    (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The class graded once by `grader batch`, with everything it wrote."""
+    root = tmp_path_factory.mktemp("batch")
+    folder = make_class(root)
+    db, json_dir = root / "gb.sqlite", root / "json"
+    args = ["batch", str(folder), "--roster", str(root / "roster.csv"), "--db", str(db), "--json-dir", str(json_dir),
+            "--workers", "2", "--lang", "en", *(a for c in COMPONENTS for a in ("-c", c))]
+    return root, args, main(args), db, json_dir
+
+
+def latest(book: Gradebook) -> dict[str, dict[str, Status]]:
+    statuses: dict[str, dict[str, Status]] = {}
+    attempts = [a for a in book.attempts() if a.error is None]
+    for attempt in attempts:
+        statuses[attempt.student_id] = {c.component: c.status for c in book.report(attempt).components}
+    return statuses
+
+
+def test_batch_grades_each_kind_of_submission(graded):
+    _, _, code, db, json_dir = graded
+    assert code == 1  # mallory's zip could not be graded; everyone else was
+    with Gradebook(db) as book:
+        statuses = latest(book)
+        assert statuses["s001"] == {"Embedder": Status.FULL_MARKS, "PositionalEncoder": Status.FULL_MARKS}
+        assert statuses["s002"] == {"Embedder": Status.NOT_STARTED, "PositionalEncoder": Status.NOT_STARTED}
+        assert statuses["s003"]["PositionalEncoder"] is Status.PARTIAL  # the mutant, from the zip
+        assert statuses["s004"] == statuses["s001"]  # the checkout's exercises/
+        assert statuses["frank"]["Embedder"] is Status.FULL_MARKS  # notebooks; not in the roster
+        assert statuses["frank"]["PositionalEncoder"] is Status.NOT_STARTED
+        attempts = {a.student_id: a for a in book.attempts()}
+        assert attempts["s004"].git_commit == "d" * 40
+        assert "escape.py" in (attempts["mallory"].error or "")
+        carol = book.report(attempts["s003"])
+        diagnoses = {t.diagnosis for c in carol.components for t in c.tests}
+        assert "pe_exponent_doubled" in diagnoses
+        names = {s.id: s.name for s in book.students()}
+        assert names["s001"] == "相田 愛" and "s006" in names  # the roster, submitted or not
+    assert sorted(p.name for p in json_dir.iterdir()) == [f"{i}.json" for i in
+                                                           ("frank", "s001", "s002", "s003", "s004", "s005")]
+    results = json.loads((json_dir / "s001.json").read_text())
+    assert results["score"] == results["extra_data"]["max_score"] > 0
+
+
+def test_a_submission_cannot_read_a_classmates(graded):
+    _, _, _, db, _ = graded
+    with Gradebook(db) as book:
+        [eve] = [a for a in book.attempts() if a.student_id == "s005"]
+        report = book.report(eve)
+    embedder = next(c for c in report.components if c.component == "Embedder")
+    assert embedder.status is Status.ERROR
+    assert any("hidden" in t.message.en for t in embedder.tests if t.outcome is Outcome.ERROR)
+    positional = next(c for c in report.components if c.component == "PositionalEncoder")
+    assert positional.status is Status.FULL_MARKS  # the rest of her work is graded as usual
+
+
+def test_batch_again_grades_nothing_unchanged_and_says_who_is_missing(graded, capsys, monkeypatch):
+    _, args, _, db, _ = graded
+    with Gradebook(db) as book:
+        attempts = book.attempts()
+    # The grader's own files are part of an attempt's identity; pin them, in case another
+    # change to graders/ lands while this module runs.
+    monkeypatch.setattr(fingerprint, "grader_version", lambda: attempts[0].grader)
+    assert main(args) == 1  # mallory's zip is still broken
+    out = capsys.readouterr().out
+    assert "unchanged" in out and "grace" not in out.lower().split("no submission")[0]
+    assert "No submission from 1 students of the roster: s006" in out
+    assert "Not in the roster" in out and "frank" in out
+    with Gradebook(db) as book:
+        assert len(book.attempts()) == len(attempts) + 1  # only mallory's error again; no duplicate
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
+    for args in (["batch", str(tmp_path / "missing")], ["batch", str(tmp_path), "--workers", "0"],
+                 ["batch"], ["batch", str(tmp_path), "--roster", str(tmp_path / "none.csv")]):
+        assert main(args) == 2, args
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("grader: error:"), err
+
+
+# --- the pool: crashes and hangs cost one submission (no torch: a fake worker) ----------------------
+
+FAKE_WORKER = textwrap.dedent("""
+    import json, os, socket, sys, time
+    sock = socket.socket(fileno=int(sys.argv[-1]))
+    sock.sendall(b'{"ready": true}\\n')
+    for line in sock.makefile("rb"):
+        task = json.loads(line)
+        if task["do"] == "die":
+            print("fake worker: out of memory", file=sys.stderr, flush=True)
+            os._exit(9)
+        if task["do"] == "hang":
+            time.sleep(60)
+        if task["do"] == "garbage":
+            sock.sendall(b"not json\\n")
+            continue
+        sock.sendall(json.dumps({"id": task["id"], "report": task["do"]}).encode() + b"\\n")
+""")
+
+
+def test_pool_survives_workers_that_die_hang_or_talk_nonsense(tmp_path):
+    tasks = [Task(i, {"do": do}, timeout_s=2.0) for i, do in
+             enumerate(["ok-0", "die", "ok-2", "hang", "ok-4", "garbage", "ok-6", "ok-7"])]
+    results: dict[int, tuple] = {}
+    pool = Pool(2, tmp_path, command=[sys.executable, "-c", FAKE_WORKER])
+    pool.run(tasks, lambda i, reply, error: results.__setitem__(i, (reply, error)))
+    assert sorted(results) == list(range(8))
+    for i in (0, 2, 4, 6, 7):
+        assert results[i] == ({"id": i, "report": f"ok-{i}"}, None)
+    assert "died" in results[1][1] and "out of memory" in results[1][1]
+    assert "longer than 2 s" in results[3][1]
+    assert "malformed" in results[5][1]
+
+
+# --- finding submissions, rosters and zips ----------------------------------------------------------
+
+
+def test_plan_takes_ids_from_the_roster_or_the_names(tmp_path):
+    folder = make_class(tmp_path)
+    entries = roster.read(tmp_path / "roster.csv")
+    planned, strangers = plan([folder], entries)
+    ids = {p.student.id: p.source.name for p in planned}
+    assert ids == {"s001": "alice", "s002": "bob", "s003": "hw1-carol.zip", "s004": "dave", "s005": "eve",
+                   "frank": "frank", "mallory": "mallory.zip"}
+    assert sorted(p.name for p in strangers) == ["frank", "mallory.zip"]
+    assert plan([folder / "alice", folder / "bob"], [])[0][0].student.id == "alice"
+    with pytest.raises(sources.SourceError, match="two submissions"):
+        plan([folder / "alice", tmp_path / "carol"], [roster.Entry(roster.Student("x"), folder / "alice"),
+                                                       roster.Entry(roster.Student("x"), tmp_path / "carol")])
+
+
+def test_roster_errors_and_columns(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("学籍番号,氏名,github_username\nA1,相田,aida\n\nA2,,\n", encoding="utf-8")
+    entries = roster.read(path)
+    assert [(e.student.id, e.student.name, e.repository) for e in entries] == [("A1", "相田", "aida"), ("A2", "", "")]
+    for text, message in (("name\nx\n", "no id column"), ("id\nA\nA\n", "appears twice"), ("id,name\n,x\n", "empty")):
+        path.write_text(text)
+        with pytest.raises(roster.RosterError, match=message):
+            roster.read(path)
+
+
+def zipped(path: Path, entries: dict[str, bytes], symlink: str | None = None) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+        if symlink:
+            info = zipfile.ZipInfo(symlink)
+            info.external_attr = (0o120777 << 16)
+            zf.writestr(info, "/etc/passwd")
+    return path
+
+
+@pytest.mark.parametrize(("entries", "symlink", "message"), [
+    ({"../x.py": b""}, None, "leaving its folder"),
+    ({"/etc/x.py": b""}, None, "absolute path"),
+    ({"C:\\\\x.py": b""}, None, "absolute path"),
+    ({"a/../../x.py": b""}, None, "leaving its folder"),
+    ({}, "link.py", "symbolic link"),
+    ({"bomb.py": b"\0" * (3 << 20)}, None, "inflates past 2 MiB"),
+])
+def test_unsafe_zips_are_refused(tmp_path, entries, symlink, message):
+    archive = zipped(tmp_path / "s.zip", entries, symlink)
+    target = tmp_path / "out"
+    with pytest.raises(safezip.UnsafeZip, match=message):
+        safezip.extract(archive, target, safezip.ZipLimits(max_file_bytes=2 << 20))
+    assert not (tmp_path / "x.py").exists() and not Path("/etc/x.py").exists()
+
+
+def test_zip_limits_and_what_is_extracted(tmp_path):
+    archive = zipped(tmp_path / "s.zip", {"a/transformer/embedder.py": b"x = 1", "a/data.bin": b"\1" * 1000,
+                                          "__MACOSX/a/._embedder.py": b"junk", "a/.git/config": b""})
+    target = tmp_path / "out"
+    assert safezip.extract(archive, target) == 1
+    assert [p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()] == [
+        "a/transformer/embedder.py"]
+    many = zipped(tmp_path / "many.zip", {f"{i}.py": b"" for i in range(30)})
+    with pytest.raises(safezip.UnsafeZip, match="30 entries"):
+        safezip.extract(many, tmp_path / "m", safezip.ZipLimits(max_entries=20))
+    (tmp_path / "fake.zip").write_text("not a zip")
+    with pytest.raises(safezip.UnsafeZip, match="not a readable zip"):
+        safezip.extract(tmp_path / "fake.zip", tmp_path / "f")
+
+
+def test_a_folder_of_submissions_is_hidden_whole_unless_it_holds_the_grader(tmp_path):
+    folder = tmp_path / "class"
+    planned = [Planned(roster.Student(n), folder / n) for n in ("a", "b")]
+    staging, keep = tmp_path / "batch" / "submissions", [tmp_path / "batch"]
+    assert secrets(planned, (folder,), (tmp_path / "gb.sqlite",), staging, keep) == [
+        staging, folder, tmp_path / "gb.sqlite"]
+    # `grader batch /tmp`: hiding /tmp would hide the sandboxes' own scratch space.
+    assert secrets(planned, (tmp_path,), (), staging, keep) == [staging, folder / "a", folder / "b"]
+
+
+def test_safe_filename():
+    assert safe_filename("s001") == "s001"
+    assert safe_filename("相田/../x") == "相田_.._x"
+    assert safe_filename("..") == "_"

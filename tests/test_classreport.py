@@ -1,0 +1,226 @@
+"""The class report (`grader report`): the class view computed from the gradebook, the
+terminal report, the CSV for the LMS and the self-contained HTML page.
+
+Built on hand-made GradeReports over several days: a real grading run would add nothing
+here but time (tests/test_batch.py covers batch -> gradebook -> report end to end).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from graders.catalogue import COMPONENTS
+from graders.cli import main
+from graders.i18n import Text
+from graders.instructor import classview
+from graders.instructor.gradebook import Gradebook, Identity
+from graders.instructor.roster import Student
+from graders.reports import classhtml, classreport
+from graders.results import ComponentResult, GradeReport, Outcome, Status, TestResult
+
+DAY1 = datetime(2026, 4, 6, 1, 0, tzinfo=UTC)  # 10:00 in Japan
+COMPONENTS_USED = ("Embedder", "PositionalEncoder", "MultiHeadAttention", "LSTMCell")
+
+
+def component(name: str, passed: int, failed: int = 0, outcome: Outcome = Outcome.FAILED,
+              diagnosis: str | None = None) -> ComponentResult:
+    """A component with `passed` tests passed and `failed` ending in `outcome`."""
+    c = COMPONENTS[name]
+    tests = [TestResult(f"test_ok_{i}", name, c.unit, Text(f"check {i}", f"確認 {i}"), 1.0, False,
+                        Outcome.PASSED, Text("", "")) for i in range(passed)]
+    tests += [TestResult(f"test_bad_{i}", name, c.unit, Text(f"bad {i}", f"誤り {i}"), 1.0, i > 0, outcome,
+                         Text("differs", "異なります"), diagnosis if outcome is Outcome.FAILED else None)
+              for i in range(failed)]
+    return ComponentResult(name, c.unit, c.title, tuple(tests))
+
+
+def report(*components: ComponentResult) -> GradeReport:
+    return GradeReport("submission", components, ("rlimits", "audit"))
+
+
+def record(book: Gradebook, student: Student, rep: GradeReport, at: datetime, content: str) -> None:
+    identity = Identity(content, "grader-v1", tuple(c.component for c in rep.components))
+    assert book.record(student, rep, identity, source=f"/subs/{student.id}", at=at) is not None
+
+
+ALICE = Student("s001", "相田 愛")
+BOB = Student("s002", "<b>Bob</b> [i]")  # neither HTML nor rich markup
+CAROL = Student("s003", "=cmd|' /C calc'!A0")  # a name a spreadsheet would run
+DAVE = Student("s004", "")  # on the roster, never submitted
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Gradebook:
+    """Three days of a small class: Alice finishes, Bob is stuck on the PE exponent, Carol's
+    code times out on attention, Dave never submits."""
+    gradebook = Gradebook(tmp_path / "gb.sqlite")
+    gradebook.add_students([ALICE, BOB, CAROL, DAVE])
+    day2, day3 = DAY1 + timedelta(days=1), DAY1 + timedelta(days=2)
+    record(gradebook, ALICE, report(component("Embedder", 3),
+                                    component("PositionalEncoder", 2, 4, diagnosis="pe_exponent_doubled"),
+                                    component("MultiHeadAttention", 0, 5, Outcome.NOT_STARTED),
+                                    component("LSTMCell", 0, 4, Outcome.NOT_STARTED)), DAY1, "a1")
+    record(gradebook, BOB, report(component("Embedder", 0, 3, Outcome.NOT_STARTED),
+                                  component("PositionalEncoder", 2, 4, diagnosis="pe_exponent_doubled"),
+                                  component("MultiHeadAttention", 0, 5, Outcome.NOT_STARTED),
+                                  component("LSTMCell", 0, 4, Outcome.NOT_STARTED)), DAY1, "b1")
+    record(gradebook, ALICE, report(component("Embedder", 3), component("PositionalEncoder", 6),
+                                    component("MultiHeadAttention", 5), component("LSTMCell", 1, 3,
+                                                                                 diagnosis="lstm_gate_order")),
+           day2, "a2")
+    record(gradebook, CAROL, report(component("Embedder", 3), component("PositionalEncoder", 6),
+                                    component("MultiHeadAttention", 1, 4, Outcome.TIMEOUT),
+                                    component("LSTMCell", 0, 4, Outcome.NOT_STARTED)), day2, "c1")
+    # Alice regrades one component only: her other results must stay in the class table.
+    record(gradebook, ALICE, report(component("LSTMCell", 4)), day3, "a3")
+    record(gradebook, BOB, report(component("Embedder", 3), component("PositionalEncoder", 3, 3,
+                                                                      diagnosis="pe_exponent_doubled"),
+                                  component("MultiHeadAttention", 2, 3, diagnosis="missing_scale"),
+                                  component("LSTMCell", 0, 4, Outcome.NOT_STARTED)), day3, "b2")
+    gradebook.record_error(CAROL, "the zip file cannot be used: not a zip", Identity("c2", "grader-v1", ()),
+                           source="/subs/s003.zip", at=day3)
+    yield gradebook
+    gradebook.close()
+
+
+def test_class_view_takes_each_components_latest_result(book):
+    view = classview.load(book)
+    assert [c.name for c in view.columns] == list(COMPONENTS_USED)  # catalogue order
+    rows = {r.student.id: r for r in view.rows}
+    assert list(rows) == ["s001", "s002", "s003", "s004"]
+    alice = rows["s001"]
+    assert alice.complete and alice.share == 1.0  # the one-component regrade kept the others
+    assert rows["s002"].cells["PositionalEncoder"].status is Status.PARTIAL
+    assert rows["s003"].cells["MultiHeadAttention"].status is Status.TIMEOUT
+    assert rows["s003"].error == "the zip file cannot be used: not a zip"  # latest attempt failed
+    assert rows["s004"].cells == {} and rows["s004"].last_graded is None
+    assert view.attempts == 7
+
+
+def test_stuck_ranking_mistakes_and_progress(book):
+    view = classview.load(book)
+    ranking = [(s.column.name, s.stuck, s.full, s.not_started) for s in view.stuck]
+    # MHA: Bob partial, Carol timed out; PE: Bob; LSTMCell: nobody stuck (two not started).
+    assert ranking[0] == ("MultiHeadAttention", 2, 1, 0)
+    assert ranking[1] == ("PositionalEncoder", 1, 2, 0)
+    assert ("LSTMCell", 0, 1, 2) in ranking
+    assert {c: [(m.diagnosis, m.students) for m in ms] for c, ms in view.mistakes.items()} == {
+        "PositionalEncoder": [("pe_exponent_doubled", 1)],
+        "MultiHeadAttention": [("missing_scale", 1)],
+    }
+    assert [d.graded for d in view.progress] == [2, 3, 3]
+    assert [d.complete for d in view.progress] == [0, 0, 1]
+    means = [d.mean_share for d in view.progress]
+    assert means == sorted(means) and means[-1] < 1.0
+
+
+def test_terminal_report_in_both_languages(book):
+    view = classview.load(book)
+    for lang, words in (("en", ["Class report", "Where the class is stuck", "Most frequent mistakes",
+                                "Progress over time", "no submission", "exponent is doubled"]),
+                        ("ja", ["クラスの採点状況", "つまずいているコンポーネント", "よくある間違い", "進捗の推移",
+                                "未提出", "指数が2倍"])):
+        console = Console(file=io.StringIO(), width=110, color_system=None)
+        classreport.render(view, lang, console)
+        out = console.file.getvalue()
+        for word in words:
+            assert word in out, (lang, word)
+        assert "<b>Bob</b> [i]" in out  # names printed as written, never read as markup
+
+
+def test_csv_for_the_lms(book, tmp_path):
+    path = tmp_path / "class.csv"
+    classreport.write_csv(classview.load(book), path)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel needs the BOM for Japanese names
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0] == ["id", "name", "score", "max_score", "percent", *COMPONENTS_USED, "last_graded"]
+    by_id = {r[0]: r for r in rows[1:]}
+    assert by_id["s001"][1:5] == ["相田 愛", "18", "18", "100.0"]
+    assert by_id["s003"][1].startswith("'=")  # not a formula
+    assert by_id["s004"][2:] == ["0", "0", "", "", "", "", "", ""]
+
+
+class Structure(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.ids: list[str] = []
+        self.cells = 0
+        self.urls: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        attributes = dict(attrs)
+        if "id" in attributes and tag == "section":
+            self.ids.append(attributes["id"])
+        if tag == "td" and "cell" in (attributes.get("class") or ""):
+            self.cells += 1
+        self.urls += [v for k, v in attrs if k in ("src", "href") and v and not v.startswith("#")]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_page_is_self_contained_and_complete(book, tmp_path):
+    view = classview.load(book)
+    page = classhtml.page(view, "ja")
+    parsed = Structure()
+    parsed.feed(page)
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="ja">' in page
+    assert parsed.ids == ["heatmap", "stuck", "mistakes", "progress"]
+    assert parsed.tags.count("svg") == 2  # the status chart and the progress chart
+    assert "script" not in parsed.tags and parsed.urls == []  # nothing to run, nothing to fetch
+    assert "url(http" not in page and "@import" not in page and "<metadata>" not in page
+    assert parsed.cells == len(view.rows) * len(view.columns)  # the heat map, both units
+    text = "".join(parsed.text)
+    for word in ("クラスの採点状況", "相田 愛", "位置エンコーディングの指数が2倍", "未提出", "<b>Bob</b> [i]"):
+        assert word in text, word
+    assert "<b>Bob" not in page  # escaped, not markup
+    # The charts' labels are text (the browser draws them with its Japanese fonts).
+    assert "平均得点率" in page.split("<svg", 2)[2]
+
+
+def test_report_command_writes_csv_and_html(book, tmp_path, capsys):
+    html, table = tmp_path / "class.html", tmp_path / "class.csv"
+    assert main(["report", "--db", str(book.path), "--csv", str(table), "--html", str(html), "--lang", "en"]) == 0
+    assert "Where the class is stuck" in capsys.readouterr().out
+    assert html.read_text().count("<svg") == 2 and table.exists()
+    assert main(["report", "--db", str(tmp_path / "none.sqlite")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_empty_gradebook_says_so(tmp_path, capsys):
+    Gradebook(tmp_path / "gb.sqlite").close()
+    assert main(["report", "--db", str(tmp_path / "gb.sqlite"), "--html", str(tmp_path / "r.html"),
+                 "--lang", "en"]) == 0
+    assert "no attempt yet" in capsys.readouterr().out
+    assert "no attempt yet" in (tmp_path / "r.html").read_text()
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium)")
+def test_html_renders_in_headless_chromium(book, tmp_path):
+    html = tmp_path / "class.html"
+    classhtml.write(classview.load(book), html, "ja")
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,2400", f"--screenshot={shot}",
+         html.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 20_000  # a page with tables and charts, not blank
