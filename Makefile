@@ -4,7 +4,7 @@ include grader.mk
 
 RELEASE ?= build/student-release
 
-.PHONY: test bench lint notebooks
+.PHONY: test bench lint notebooks release gradescope
 
 test: setup
 	$(PY) -m pytest -q tests $(ARGS)
@@ -19,3 +19,11 @@ lint: setup
 # never committed), generated from exercises/ and reference/: see docs/notebooks.md.
 notebooks: setup
 	$(PY) -m graders notebooks $(ARGS)
+
+# The repository students clone (no reference code; snapshots instead): see docs/instructors.md.
+release: setup
+	$(PY) -m graders release $(RELEASE) $(ARGS)
+
+# A Gradescope autograder zip built from the release.
+gradescope: setup
+	$(PY) -m graders gradescope build/autograder.zip $(ARGS)

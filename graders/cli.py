@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from .catalogue import UNITS, UnknownComponent, select
+from .distribute.command import add_release
 from .i18n import LANGS, Lang, default_lang
 from .instructor.commands import add_batch, add_report
 from .notebooks.command import add_notebooks
@@ -39,6 +40,8 @@ def add_grade(sub: argparse._SubParsersAction) -> None:
                    help="grade only this component (repeatable)")
     p.add_argument("--json", type=Path, metavar="FILE", help="write Gradescope's results.json")
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
+    p.add_argument("--classroom", type=Path, metavar="FILE",
+                   help="append the points for GitHub Classroom's reporter to FILE ($GITHUB_OUTPUT)")
     add_limits(p)
     p.set_defaults(run=run_grade)
 
@@ -85,13 +88,13 @@ def run_grade(args: argparse.Namespace, console: Console) -> int:
 
 def grade_folder(args: argparse.Namespace, console: Console, submission: Path, label: str | None = None) -> int:
     """Grade a folder laid out like exercises/; `label` names it in the report instead of its path."""
-    for output in (args.json, args.junit):
+    for output in (args.json, args.junit, args.classroom):
         writable(output)
     components, settings = select(args.component), settings_from(args)
     # The zygote imports torch in its own process while this one imports it for the reference.
     server = ForkServer()
     try:
-        from .reports import gradescope, junit, terminal
+        from .reports import classroom, gradescope, junit, terminal
         from .runner import grade
 
         report = grade(submission.resolve(), components, settings, server=server)
@@ -104,6 +107,8 @@ def grade_folder(args: argparse.Namespace, console: Console, submission: Path, l
         gradescope.write(report, args.json, args.lang)
     if args.junit:
         junit.write(report, args.junit, args.lang)
+    if args.classroom:
+        classroom.write(report, args.classroom, args.lang)
     return terminal.exit_code(report)
 
 
@@ -122,7 +127,7 @@ def run_list(args: argparse.Namespace, console: Console) -> int:
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_grade, add_list, add_notebooks, add_batch, add_report,
+    add_grade, add_list, add_notebooks, add_batch, add_report, add_release,
 ]
 
 

@@ -1,0 +1,50 @@
+"""`grader release OUT` and `grader gradescope OUT.zip`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from ..i18n import Text
+
+
+def add_release(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("release", help="write the repository students clone (no reference code)")
+    p.add_argument("out", type=Path, help="an empty or new folder")
+    p.set_defaults(run=run_release)
+    p = sub.add_parser("gradescope", help="build a Gradescope autograder zip")
+    p.add_argument("out", type=Path, help="the .zip to write")
+    p.set_defaults(run=run_gradescope)
+
+
+def run_release(args: argparse.Namespace, console: Console) -> int:
+    from ..cli import UsageError
+    from .release import ReleaseError, build_release
+
+    try:
+        out = build_release(args.out)
+    except ReleaseError as e:
+        raise UsageError(str(e)) from None
+    done = Text(f"Student release written to {out}", f"学生用リポジトリを {out} に書き出しました")
+    console.print(done.get(args.lang))
+    return 0
+
+
+def run_gradescope(args: argparse.Namespace, console: Console) -> int:
+    from ..cli import UsageError, writable
+    from .gradescope import build_autograder
+    from .release import ReleaseError
+
+    if args.out.suffix != ".zip":
+        raise UsageError(f"{args.out} should end in .zip")
+    writable(args.out)
+    try:
+        out = build_autograder(args.out)
+    except ReleaseError as e:
+        raise UsageError(str(e)) from None
+    done = Text(f"Gradescope autograder written to {out}: upload it as the assignment's autograder",
+                f"Gradescope の採点器を {out} に書き出しました。課題の autograder としてアップロードしてください")
+    console.print(done.get(args.lang))
+    return 0

@@ -1,0 +1,54 @@
+"""`grader release OUT`: the repository students clone.
+
+It holds the stubs, the grader with its suites and test doubles, the student notebooks, and
+no reference code: the hidden tests compare with snapshots recorded here from the reference
+(graders/harness/snapshots.py), so grading in the release gives the same scores as grading in
+this repository. The files only the release has (its README, Makefile, GitHub Classroom
+workflow) live in release/ and are laid over the copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ..catalogue import select
+from ..harness.oracles import Recorder
+from ..runner import REFERENCE, ROOT, grade
+from ..sandbox.zygote import ForkServer
+
+OVERLAY = ROOT / "release"
+# What students get from this repository, besides the overlay.
+STUDENT_PATHS = ("exercises", "graders", "notebooks", "pyproject.toml", "grader.mk", "docs/rnn.md",
+                 "docs/notebooks.md")
+NOT_FOR_STUDENTS = ("__pycache__", "*.pyc", "snapshots", "answers", "*.egg-info")
+
+
+class ReleaseError(RuntimeError):
+    pass
+
+
+def build_release(out: Path, server: ForkServer | None = None) -> Path:
+    """Write the student repository to `out` (which must not exist or be empty)."""
+    if out.exists() and any(out.iterdir()):
+        raise ReleaseError(f"{out} is not empty")
+    out.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns(*NOT_FOR_STUDENTS)
+    for relative in STUDENT_PATHS:
+        source = ROOT / relative
+        if source.is_dir():
+            shutil.copytree(source, out / relative, ignore=ignore)
+        elif source.is_file():
+            (out / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, out / relative)
+    shutil.copytree(OVERLAY, out, dirs_exist_ok=True, ignore=ignore)
+    record_snapshots(out / "graders" / "snapshots", server)
+    return out
+
+
+def record_snapshots(target: Path, server: ForkServer | None = None) -> None:
+    """Grade the reference once, recording every answer the suites use."""
+    report = grade(REFERENCE, select(None), oracle=Recorder(REFERENCE, target), server=server)
+    if not report.full_marks:
+        wrong = [c.component for c in report.components if c.score < c.max_score]
+        raise ReleaseError(f"the reference does not score full marks on {', '.join(wrong)}; not releasing")
