@@ -25,6 +25,7 @@ from .notebooks.submission import is_notebook_submission, materialize, render_no
 from .sandbox.confine import Limits
 from .sandbox.settings import Settings
 from .sandbox.zygote import ForkServer
+from .submissions import sources
 
 
 class UsageError(Exception):
@@ -81,9 +82,16 @@ def run_grade(args: argparse.Namespace, console: Console) -> int:
     submission: Path = args.submission[0]
     if not submission.exists():
         raise UsageError(f"submission {submission} does not exist")
-    if not submission.is_dir():
-        raise UsageError(f"submission {submission} is not a folder laid out like exercises/")
-    return grade_folder(args, console, submission)
+    if sources.kind_of(submission) is None:
+        raise UsageError(f"{submission} is not a submission: give a folder laid out like exercises/, a checkout "
+                         "holding exercises/, a .zip of either, or notebooks")
+    with tempfile.TemporaryDirectory(prefix="grader-submission-") as workdir:
+        prepared = sources.prepare(submission, Path(workdir))
+        if prepared.folder is None:
+            raise UsageError(prepared.problem.get(args.lang) if prepared.problem else f"cannot use {submission}")
+        render_notes(prepared.notes, args.lang, console)
+        label = None if prepared.folder == submission else str(submission)
+        return grade_folder(args, console, prepared.folder, label)
 
 
 def grade_folder(args: argparse.Namespace, console: Console, submission: Path, label: str | None = None) -> int:

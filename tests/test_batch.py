@@ -19,11 +19,12 @@ from conftest import EXERCISES, copy_reference
 from mutants import MUTANTS
 
 from graders.cli import main
-from graders.instructor import fingerprint, roster, safezip, sources
+from graders.instructor import roster
 from graders.instructor.batch import Planned, plan, safe_filename, secrets
 from graders.instructor.gradebook import Gradebook
 from graders.instructor.pool import Pool, Task
 from graders.results import Outcome, Status
+from graders.submissions import fingerprint, safezip, sources
 
 COMPONENTS = ["Embedder", "PositionalEncoder"]
 ROSTER = """\ufeffid,name,path,repository

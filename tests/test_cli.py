@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import EXERCISES, ROOT
+from conftest import EXERCISES, ROOT, copy_reference
 
 from graders.cli import main
 from graders.runner import REFERENCE
@@ -59,3 +60,14 @@ def test_stubs_exit_non_zero_and_say_not_started():
     done = run("grade", str(EXERCISES), "-c", "Embedder", "--lang", "en")
     assert done.returncode == 1
     assert "not started" in done.stdout.lower() and "Traceback" not in done.stdout + done.stderr
+
+
+def test_grade_accepts_a_checkout_and_a_zip(tmp_path):
+    """A clone of the student repository (exercises/ inside) and a zip of it grade the same."""
+    checkout = tmp_path / "checkout"
+    copy_reference(checkout / "exercises")
+    archive = shutil.make_archive(str(tmp_path / "submission"), "zip", checkout)
+    for source in (checkout, archive):
+        done = run("grade", str(source), "-c", "Embedder", "--lang", "en")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "full marks" in done.stdout

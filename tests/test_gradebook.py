@@ -19,11 +19,12 @@ import pytest
 from conftest import ROOT
 from test_classreport import component, report
 
-from graders.instructor import codec, commands, fingerprint, gradebook, migrations
+from graders.instructor import codec, commands, gradebook, migrations
 from graders.instructor.gradebook import Gradebook, Identity
 from graders.instructor.migrations import GradebookError
 from graders.instructor.roster import Student
 from graders.results import Outcome
+from graders.submissions import fingerprint
 
 ALICE = Student("s001", "相田 愛")
 REPORT = report(component("Embedder", 3), component("PositionalEncoder", 2, 4, diagnosis="pe_exponent_doubled"),

@@ -1,6 +1,6 @@
 """The instructor's side: grade the whole class, keep every attempt, see where it is stuck.
 
-* `grader batch` (batch.py): finds the submissions (sources.py, roster.py, safezip.py),
+* `grader batch` (batch.py): finds the submissions (graders/submissions, roster.py),
   grades them in parallel worker processes (pool.py, worker.py), each with its own sandbox,
   and stores every attempt in the gradebook (gradebook.py, migrations.py).
 * `grader report` (report.py): reads the gradebook into a class view (classview.py) and shows

@@ -40,7 +40,8 @@ from ..catalogue import Component, select
 from ..i18n import Lang
 from ..results import GradeReport
 from ..sandbox.settings import Settings
-from . import fingerprint, labels, roster, sources
+from ..submissions import fingerprint, sources
+from . import labels, roster
 from .codec import CodecError, report_from_json
 from .gradebook import Gradebook, Identity
 from .migrations import GradebookError
