@@ -126,11 +126,18 @@ def add_list(sub: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace, console: Console) -> int:
+    from rich.table import Table
+
     lang: Lang = args.lang
     for unit in UNITS:
-        console.print(f"[bold]{unit.title.get(lang)}[/bold]  ({unit.name})")
+        table = Table(title=f"{unit.title.get(lang)} — exercises/{unit.name}/", title_justify="left",
+                      show_header=False, box=None, padding=(0, 2))
+        table.add_column(no_wrap=True)  # names are what students type: never cut them
+        table.add_column(no_wrap=True)
+        table.add_column()
         for c in unit.components:
-            console.print(f"  {c.name:<30} {c.module + '.py':<24} {c.title.get(lang)}")
+            table.add_row(c.name, f"{c.module}.py", c.title.get(lang))
+        console.print(table)
     return 0
 
 
