@@ -9,9 +9,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, by_name, copy_reference
+from conftest import FAST, ROOT, by_name, copy_reference
 
+from graders.catalogue import select
 from graders.results import Outcome, Status
+from graders.runner import grade
+from graders.sandbox.zygote import ForkServer
 
 ESCAPE = Path("/tmp/grader-hostile-escape")  # must never be created
 
@@ -140,3 +143,20 @@ def test_no_worker_outlives_the_run(tmp_path, grade_submission, server):
         if int(stat[1]) == server.process.pid and stat[0] != "Z":
             children.append(pid)
     assert not children, f"workers still alive under the fork server: {children}"
+
+
+def test_the_graders_environment_does_not_reach_student_code(tmp_path, monkeypatch):
+    """A secret in the grader's environment (a CI token) is not in the worker's os.environ nor
+    in its /proc/self/environ: the zygote starts with a minimal environment."""
+    monkeypatch.setenv("GRADER_TEST_SECRET", "s3cret")
+    attack = ("import os\ntry:\n    raw = open('/proc/self/environ', 'rb').read()\nexcept OSError:\n"
+              "    raw = b''\nif 'GRADER_TEST_SECRET' in os.environ or b's3cret' in raw:\n"
+              "    raise SystemExit('leaked')")
+    submission = copy_reference(tmp_path / "submission")
+    (submission / "transformer" / "embedder.py").write_text(hostile(attack, "at_forward"))
+    server = ForkServer()  # started after the secret was set
+    try:
+        embedder = by_name(grade(submission, select(["Embedder"]), FAST, server=server))["Embedder"]
+    finally:
+        server.close()
+    assert embedder.status is Status.FULL_MARKS, [t.message.en for t in embedder.failures]

@@ -31,6 +31,16 @@ ROOT = Path(__file__).resolve().parents[2]
 STARTUP_S = 60.0  # a cold `import torch` on a busy machine can take several seconds
 
 
+# What the zygote, and so every worker, inherits of the grader's environment: nothing else (a CI
+# token or a Gradescope secret in the environment is not the student's code's business).
+INHERITED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TMPDIR")
+
+
+def worker_environment() -> dict[str, str]:
+    env = {name: os.environ[name] for name in INHERITED if name in os.environ}
+    return env | {"OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/nonexistent"}
+
+
 class ForkServer:
     """The grading process's handle on the zygote. This module imports no torch, so the
     command line can start the zygote first and import torch itself while it starts."""
@@ -46,7 +56,7 @@ class ForkServer:
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            env=dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1"),
+            env=worker_environment(),
         )
         theirs.close()
         self.control = ours
