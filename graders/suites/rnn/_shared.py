@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from graders.harness import Obj, fail
+from graders.harness import Implementation, Obj, assert_close, fail, randn
+from graders.i18n import Text
 from graders.sandbox.client import StudentError
 
 Params = dict[str, torch.Tensor]
@@ -205,3 +206,23 @@ def length(obj: Obj) -> Any:
         fail(f"__len__ should return an int; got a {type(n).__name__}",
              f"__len__ は int を返す必要があります（{type(n).__name__} が返りました）")
     return n
+
+
+def expect_unrolled_equals_sequence(student: Implementation, component: str, sizes: tuple[int, int, int, int],
+                                    seed: int) -> None:
+    """An h-only cell (RNNCell, GRUCell) stepped through a batch-first sequence, its state passed
+    on, gives PyTorch's sequence module's h at every step. sizes = (B, T, input, hidden)."""
+    B, T, IN, H = sizes
+    oracle = torch_cell(component, IN, H, seed=seed)
+    stu = student.new(component, IN, H)
+    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
+    xs, h = randn(B, T, IN, seed=seed + 1), randn(B, H, seed=seed + 2)
+    with torch.no_grad():
+        expected, _ = torch_sequence(component, oracle)(xs, h[None])
+    hs = []
+    for t in range(T):
+        h = stu(xs[:, t], h)
+        hs.append(h)
+    module = type(torch_sequence(component, oracle)).__name__  # nn.RNN, nn.GRU
+    assert_close(torch.stack(hs, 1) if all(isinstance(v, torch.Tensor) for v in hs) else hs, expected,
+                 what=Text(f"the h of every step compared with nn.{module}", f"各ステップの h と nn.{module} の比較"))

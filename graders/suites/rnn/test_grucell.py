@@ -8,7 +8,12 @@ import torch
 
 from graders.harness import assert_close, expect_interface, graded, randn
 from graders.i18n import Text
-from graders.suites.rnn._shared import gru_mistakes, state_dict_of, torch_cell, torch_sequence
+from graders.suites.rnn._shared import (
+    expect_unrolled_equals_sequence,
+    gru_mistakes,
+    state_dict_of,
+    torch_cell,
+)
 
 COMPONENT = "GRUCell"
 B, IN, H, T = 3, 5, 7, 4  # every size distinct
@@ -61,18 +66,7 @@ def test_zero_state(student, reference):
 @graded(2, "stepping through a sequence, state passed on, equals nn.GRU (batch-first)",
         "状態を渡しながら系列をたどると nn.GRU（batch_first）と一致する")
 def test_unrolled_equals_sequence(student):
-    oracle = torch_cell(COMPONENT, IN, H, seed=11)
-    stu = student.new(COMPONENT, IN, H)
-    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
-    xs, h = randn(B, T, IN, seed=12), randn(B, H, seed=13)
-    with torch.no_grad():
-        expected, _ = torch_sequence(COMPONENT, oracle)(xs, h[None])
-    hs = []
-    for t in range(T):
-        h = stu(xs[:, t], h)
-        hs.append(h)
-    assert_close(torch.stack(hs, 1) if all(isinstance(v, torch.Tensor) for v in hs) else hs, expected,
-                 what=Text("the h of every step compared with nn.GRU", "各ステップの h と nn.GRU の比較"))
+    expect_unrolled_equals_sequence(student, COMPONENT, (B, T, IN, H), seed=11)
 
 
 @graded(1, "bias=False makes no biases, like nn.GRUCell(bias=False)",

@@ -7,7 +7,12 @@ import torch
 
 from graders.harness import assert_close, expect_interface, graded, randn
 from graders.i18n import Text
-from graders.suites.rnn._shared import rnn_step, state_dict_of, torch_cell, torch_sequence
+from graders.suites.rnn._shared import (
+    expect_unrolled_equals_sequence,
+    rnn_step,
+    state_dict_of,
+    torch_cell,
+)
 
 COMPONENT = "RNNCell"
 B, IN, H, T = 3, 5, 7, 4  # every size distinct
@@ -63,18 +68,7 @@ def test_zero_state(student, reference):
 @graded(2, "stepping through a sequence, state passed on, equals nn.RNN (batch-first)",
         "状態を渡しながら系列をたどると nn.RNN（batch_first）と一致する")
 def test_unrolled_equals_sequence(student):
-    oracle = torch_cell(COMPONENT, IN, H, seed=11)
-    stu = student.new(COMPONENT, IN, H)
-    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
-    xs, h = randn(B, T, IN, seed=12), randn(B, H, seed=13)
-    with torch.no_grad():
-        expected, _ = torch_sequence(COMPONENT, oracle)(xs, h[None])
-    hs = []
-    for t in range(T):
-        h = stu(xs[:, t], h)
-        hs.append(h)
-    assert_close(torch.stack(hs, 1) if all(isinstance(v, torch.Tensor) for v in hs) else hs, expected,
-                 what=Text("the h of every step compared with nn.RNN", "各ステップの h と nn.RNN の比較"))
+    expect_unrolled_equals_sequence(student, COMPONENT, (B, T, IN, H), seed=11)
 
 
 @graded(1, "nonlinearity='relu' and bias=False work like nn.RNNCell's",
