@@ -145,7 +145,12 @@ def _imports(modules: list[ModuleSource]) -> str:
         group = 0 if top == "__future__" else 1 if top in sys.stdlib_module_names else 2
         groups.setdefault(group, []).append(statement)
     ordered = [sorted(g, key=lambda i: (i.startswith("from "), i.split()[1])) for _, g in sorted(groups.items())]
-    return "\n\n".join("\n".join(group) for group in ordered)
+    code = "\n\n".join("\n".join(group) for group in ordered)
+    if any(i.split()[1].split(".")[0] == "graders" for g in ordered for i in g):
+        # The given data code is the grader's (graders/datasets): find it first.
+        note = "# 配布データは採点器のものを使います / the given data comes from the grader"
+        return f"{note}\n{FIND_GRADER}\n\n{code}"
+    return code
 
 
 def _earlier(cells: _Cells, topic: Topic, earlier: list[str], sources: list[ModuleSource], answers: bool) -> None:
@@ -187,11 +192,9 @@ def _self_check_text(topic: Topic) -> str:
             "where it is (for Colab, see `docs/notebooks.md`).")
 
 
-def self_check_cell(topic: Topic) -> str:
-    """The self-check cell: find the grader (this repository), then grade what the kernel ran."""
-    return f'''\
-# 採点器を探し、このノートブックで実行したコードを採点します（上のセルを先に実行してください）。
-# Finds the grader and grades the code this notebook has run (run the cells above first).
+# Finds the grader (this repository) and puts it on sys.path: the self-check needs it, and so do
+# the topics whose given code is the grader's data generators (graders/datasets).
+FIND_GRADER = """\
 import os
 import sys
 from pathlib import Path
@@ -202,7 +205,15 @@ if _root is None:
     raise FileNotFoundError("採点器が見つかりません。リポジトリの中で開くか GRADER_ROOT を設定してください / "
                             "grader not found: open this notebook inside the repository or set GRADER_ROOT")
 if str(_root) not in sys.path:
-    sys.path.insert(0, str(_root))
+    sys.path.insert(0, str(_root))"""
+
+
+def self_check_cell(topic: Topic) -> str:
+    """The self-check cell: find the grader (this repository), then grade what the kernel ran."""
+    return f'''\
+# 採点器を探し、このノートブックで実行したコードを採点します（上のセルを先に実行してください）。
+# Finds the grader and grades the code this notebook has run (run the cells above first).
+{FIND_GRADER}
 from graders.notebooks.selfcheck import self_check
 
 self_check("{topic.unit.name}", "{topic.module}", lang="ja")  # 英語の表は lang="en" / lang="en" for English'''
