@@ -176,18 +176,47 @@ def batch(repeat: int) -> list[tuple[str, str]]:
     return [*lines, ("  peak memory, all processes", f"{peak / 1024:6.0f} MiB"), ("  the class", described)]
 
 
-SECTIONS: list[tuple[str, Callable[[int], list[tuple[str, str]]]]] = [("grading", grading), ("batch", batch)]
+def training(repeat: int) -> list[tuple[str, str]]:
+    """Each training task's full recipe on the reference, once (a few minutes in all): the time to
+    its bar is the whole run a student waits for (building the model, the recipe's steps,
+    answering the held-out problems), from its fixed seed."""
+    from graders.runner import REFERENCE
+    from graders.sandbox.settings import Settings
+    from graders.sandbox.zygote import ForkServer
+    from graders.training.command import train_submission
+    from graders.training.tasks import TASKS
+
+    lines = []
+    server = ForkServer()
+    try:
+        for name, task in TASKS.items():
+            ev = train_submission(name, REFERENCE, Settings(), server)
+            run, bar = ev.evaluation.run, task.bar
+            score = "-" if ev.evaluation.score is None else bar.show(ev.evaluation.score)
+            relation = "≥" if bar.higher_is_better else "≤"
+            verdict = "reached" if ev.evaluation.reaches_bar else "NOT reached"
+            lines.append((f"{name} ({run.step} steps)",
+                          f"{ev.seconds:6.1f} s   ({run.trained_s:.1f} s training); {bar.metric.en} {score}, "
+                          f"bar {relation} {bar.show(bar.value)} {verdict}"))
+    finally:
+        server.close()
+    return [*lines, ("aim", "every bar within 60 s on 2 cores")]
+
+
+SECTIONS: dict[str, Callable[[int], list[tuple[str, str]]]] = {"grading": grading, "batch": batch,
+                                                                 "training": training}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repetition instead of three")
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run only this section (repeatable)")
     args = parser.parse_args()
     repeat = 1 if args.quick else 3
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    for title, section in SECTIONS:
-        print(f"\n[{title}]")
-        for label, value in section(repeat):
+    for title in args.only or SECTIONS:
+        print(f"\n[{title}]", flush=True)
+        for label, value in SECTIONS[title](repeat):
             print(f"  {label:<46} {value}")
 
 

@@ -5,6 +5,11 @@ It lives in one module of its unit's package (`exercises/<unit>/<module>.py`), i
 by one suite (`graders/suites/<unit>/test_<component>.py`) and, while it is graded, the
 other components it is built from (`uses`) are replaced by test doubles (graders/standins),
 so that a mistake in one component costs that component's points only.
+
+A training task (`task=True`, graders/training) is a component too: the lecture's application
+trained with the student's own components (`uses`, all of them the student's, no doubles). Its
+suite trains for up to a minute, so tasks are graded only when asked for (`grade --train`, or
+by name).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class Component:
     title: Text
     uses: tuple[str, ...] = ()  # other components it is built from
     forbidden: tuple[str, ...] = ()  # dotted names of shortcuts it may not call
+    task: bool = False  # a training task (graders/training), not an exercise
 
     @property
     def suite(self) -> Path:
@@ -55,6 +61,11 @@ class Unit:
     name: str  # also the package folder under exercises/ and reference/
     title: Text
     components: tuple[Component, ...]
+
+    @property
+    def exercises(self) -> tuple[Component, ...]:
+        """The components a student writes (not the training tasks, which train them)."""
+        return tuple(c for c in self.components if not c.task)
 
 
 def _transformer() -> Unit:
@@ -105,6 +116,8 @@ def _transformer() -> Unit:
             ),
             c("Transformer", "transformer", "encoder–decoder model", "Transformer 全体", ("Encoder", "Decoder")),
             c("greedy_decode", "transformer", "greedy decoding", "貪欲法によるデコード"),
+            task("TransformerCalculator", "transformer", "transformer", "calculator: 3-digit addition, trained",
+                 "計算機：3 桁の足し算を学習", ("Transformer", "greedy_decode")),
         ),
     )
 
@@ -157,8 +170,28 @@ def _rnn() -> Unit:
             c("ConvLSTMCell", "convlstm", "ConvLSTM cell", "ConvLSTM セル"),
             c("ConvLSTM", "convlstm", "ConvLSTM over a sequence", "ConvLSTM（系列）", ("ConvLSTMCell",)),
             c("MovingMNIST", "moving_mnist", "moving-digits frames", "動く数字の動画データ"),
+            task("LSTMCalculator", "rnn", "calculator", "LSTM seq2seq calculator, trained",
+                 "LSTM seq2seq の計算機を学習",
+                 ("LSTMEncoder", "LSTMDecoder", "teacher_forcing_loss", "seq2seq_greedy_decode")),
+            task("AttentionCalculator", "rnn", "attention", "attention seq2seq calculator, trained",
+                 "注意つき seq2seq の計算機を学習", ("GRUEncoder", "AttentionDecoder")),
+            task("DateConverter", "rnn", "attention", "date conversion, trained", "日付の変換を学習",
+                 ("GRUEncoder", "AttentionDecoder")),
+            task("PowerLSTM", "rnn", "power", "power forecast (LSTM), trained", "電力予測（LSTM）を学習",
+                 ("RNN", "LSTMCell")),
+            task("PowerGRU", "rnn", "power", "power forecast (GRU), trained", "電力予測（GRU）を学習",
+                 ("RNN", "GRUCell")),
+            task("PowerRNN", "rnn", "power", "power forecast (RNN), trained", "電力予測（RNN）を学習",
+                 ("RNN", "RNNCell")),
+            task("NextFrames", "rnn", "convlstm", "ConvLSTM next frames, trained", "ConvLSTM で次のフレームを学習",
+                 ("ConvLSTM", "ConvLSTMCell")),
         ),
     )
+
+
+def task(name: str, unit: str, module: str, en: str, ja: str, uses: tuple[str, ...]) -> Component:
+    """A training task: `module` holds what it trains, `uses` the components it is made of."""
+    return Component(name, unit, module, Text(en, ja), uses, task=True)
 
 
 UNITS: tuple[Unit, ...] = (_transformer(), _rnn())
@@ -169,20 +202,27 @@ class UnknownComponent(ValueError):
     pass
 
 
-def select(names: list[str] | None) -> list[Component]:
-    """The components named (case-insensitive), in catalogue order; all of them when None."""
+def key(name: str) -> str:
+    """How a name given on the command line is matched: any case, '-' and '_' ignored
+    (transformer-calculator is TransformerCalculator)."""
+    return name.lower().replace("-", "").replace("_", "")
+
+
+def select(names: list[str] | None, train: bool = False) -> list[Component]:
+    """The components named, in catalogue order. None: every exercise, and the training tasks
+    too when `train` (they take minutes); a task named explicitly is always included."""
     if not names:
-        return list(COMPONENTS.values())
-    by_lower = {name.lower(): c for name, c in COMPONENTS.items()}
-    unknown = [n for n in names if n.lower() not in by_lower]
+        return [c for c in COMPONENTS.values() if train or not c.task]
+    by_key = {key(name): c for name, c in COMPONENTS.items()}
+    unknown = [n for n in names if key(n) not in by_key]
     if unknown:
         raise UnknownComponent(
             f"unknown component {', '.join(unknown)}; `grader list` shows the components"
         )
-    wanted = {by_lower[n.lower()].name for n in names}
+    wanted = {by_key[key(n)].name for n in names}
     return [c for c in COMPONENTS.values() if c.name in wanted]
 
 
 def module_components(unit: str, module: str) -> list[Component]:
-    """All components defined in one module of a unit, e.g. both of attention.py."""
-    return [c for c in COMPONENTS.values() if c.unit == unit and c.module == module]
+    """The exercise components defined in one module of a unit, e.g. both of attention.py."""
+    return [c for c in COMPONENTS.values() if c.unit == unit and c.module == module and not c.task]

@@ -7,17 +7,18 @@ line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.console import Console
 
 from .catalogue import UNITS, UnknownComponent, select
 from .distribute.command import add_release
-from .i18n import LANGS, Lang, default_lang
+from .i18n import LANGS, Lang, Text, default_lang
 from .instructor.commands import add_batch, add_report
 from .notebooks.command import add_notebooks
 from .notebooks.reading import NotebookError
@@ -26,6 +27,7 @@ from .sandbox.confine import Limits
 from .sandbox.settings import Settings
 from .sandbox.zygote import ForkServer
 from .submissions import sources
+from .training.command import add_train
 
 
 class UsageError(Exception):
@@ -43,6 +45,8 @@ def add_grade(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
     p.add_argument("--classroom", type=Path, metavar="FILE",
                    help="append the points for GitHub Classroom's reporter to FILE ($GITHUB_OUTPUT)")
+    p.add_argument("--train", action="store_true",
+                   help="also grade the training tasks: train each one (up to a minute each; see `grader train`)")
     add_limits(p)
     p.set_defaults(run=run_grade)
 
@@ -68,18 +72,23 @@ def writable(path: Path | None) -> None:
         raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
 
 
-def run_grade(args: argparse.Namespace, console: Console) -> int:
-    if is_notebook_submission(args.submission):
+@contextlib.contextmanager
+def submission_folder(paths: list[Path], lang: Lang, console: Console) -> Iterator[tuple[Path, str | None]]:
+    """The folder laid out like exercises/ that `paths` give (a folder, a checkout holding
+    exercises/, a .zip of either, or notebooks), and the label the report names it by (None:
+    its own path). Temporary copies live as long as the `with` block."""
+    if is_notebook_submission(paths):
         with tempfile.TemporaryDirectory(prefix="grader-notebooks-") as workdir:
             try:
-                notebooks = materialize(args.submission, Path(workdir))
+                notebooks = materialize(paths, Path(workdir))
             except NotebookError as e:
                 raise UsageError(str(e)) from None
-            render_notes(notebooks.notes, args.lang, console)
-            return grade_folder(args, console, notebooks.folder, notebooks.label)
-    if len(args.submission) != 1:
+            render_notes(notebooks.notes, lang, console)
+            yield notebooks.folder, notebooks.label
+        return
+    if len(paths) != 1:
         raise UsageError("give one folder laid out like exercises/, or notebooks (.ipynb files or folders of them)")
-    submission: Path = args.submission[0]
+    submission = paths[0]
     if not submission.exists():
         raise UsageError(f"submission {submission} does not exist")
     if sources.kind_of(submission) is None:
@@ -88,24 +97,34 @@ def run_grade(args: argparse.Namespace, console: Console) -> int:
     with tempfile.TemporaryDirectory(prefix="grader-submission-") as workdir:
         prepared = sources.prepare(submission, Path(workdir))
         if prepared.folder is None:
-            raise UsageError(prepared.problem.get(args.lang) if prepared.problem else f"cannot use {submission}")
-        render_notes(prepared.notes, args.lang, console)
-        label = None if prepared.folder == submission else str(submission)
-        return grade_folder(args, console, prepared.folder, label)
+            raise UsageError(prepared.problem.get(lang) if prepared.problem else f"cannot use {submission}")
+        render_notes(prepared.notes, lang, console)
+        yield prepared.folder, None if prepared.folder == submission else str(submission)
+
+
+def run_grade(args: argparse.Namespace, console: Console) -> int:
+    with submission_folder(args.submission, args.lang, console) as (folder, label):
+        return grade_folder(args, console, folder, label)
 
 
 def grade_folder(args: argparse.Namespace, console: Console, submission: Path, label: str | None = None) -> int:
     """Grade a folder laid out like exercises/; `label` names it in the report instead of its path."""
     for output in (args.json, args.junit, args.classroom):
         writable(output)
-    components, settings = select(args.component), settings_from(args)
+    components, settings = select(args.component, train=args.train), settings_from(args)
     # The zygote imports torch in its own process while this one imports it for the reference.
     server = ForkServer()
     try:
         from .reports import classroom, gradescope, junit, terminal
         from .runner import grade
+        from .training.progress import training_bars
+        from .training.tasks import TASKS
 
-        report = grade(submission.resolve(), components, settings, server=server)
+        # The training tasks take a minute each: show their progress while they train.
+        bars = training_bars(console, args.lang) if any(c.task for c in components) else contextlib.nullcontext()
+        with bars as bar:
+            progress = None if bar is None else (lambda c: bar(TASKS[c.name]))
+            report = grade(submission.resolve(), components, settings, server=server, progress=progress)
     finally:
         server.close()
     if label is not None:
@@ -136,13 +155,17 @@ def run_list(args: argparse.Namespace, console: Console) -> int:
         table.add_column(no_wrap=True)
         table.add_column()
         for c in unit.components:
+            if c.task and c is next(t for t in unit.components if t.task):
+                table.add_row(Text("training tasks", "学習課題").get(lang), "",
+                              Text("grade --train, or train TASK", "grade --train か train 課題名").get(lang),
+                              style="dim")
             table.add_row(c.name, f"{c.module}.py", c.title.get(lang))
         console.print(table)
     return 0
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_grade, add_list, add_notebooks, add_batch, add_report, add_release,
+    add_grade, add_list, add_train, add_notebooks, add_batch, add_report, add_release,
 ]
 
 

@@ -463,6 +463,40 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "nn.Conv2d(..., kernel_size, padding=kernel_size // 2).",
         "nn.Conv2d(..., kernel_size, padding=kernel_size // 2) としてください。",
     ),
+    # --- training tasks (graders/training): the whole stack, trained ---------------------------
+    _d(
+        "training_diverged",
+        "Training diverged: the loss (or the model's output) became NaN or infinite. Somewhere a "
+        "value overflows or is undefined: an exponential without its maximum subtracted, a log or a "
+        "division by zero, a softmax over a row that is all -inf.",
+        "学習が発散しました。損失（またはモデルの出力）が NaN か無限大になっています。どこかで値があふれるか"
+        "未定義になっています：最大値を引かない指数関数、0 の log や 0 での割り算、すべて -inf の行の softmax など。",
+        "Use torch.softmax / F.cross_entropy rather than exp and log by hand; run the unit tests of "
+        "this task's components, then look at the first step whose loss is not finite.",
+        "exp や log を手で書かずに torch.softmax や F.cross_entropy を使ってください。この課題の部品の単体テストを"
+        "確かめ、損失が有限でなくなった最初のステップを調べてください。",
+    ),
+    _d(
+        "learns_nothing",
+        "Trained for the whole run, the model does no better than the trivial answer: it has not "
+        "learned from its inputs.",
+        "最後まで学習しても、モデルは自明な予測より良くなっていません。入力から学習できていません。",
+        "Check that the gradients reach every parameter (the unit tests' gradient checks), that "
+        "the state is carried from step to step, and that the output depends on the input.",
+        "勾配がすべてのパラメータに届くこと（単体テストの勾配のチェック）、状態が時刻から時刻へ引き継がれる"
+        "こと、出力が入力に依存することを確かめてください。",
+    ),
+    _d(
+        "decoding_fails",
+        "Fed the right previous tokens, the trained model predicts the answers; decoding on its own, "
+        "it does not: greedy decoding does not do what training taught.",
+        "正しい直前のトークンを与えると学習したモデルは答えを当てますが、自分でデコードすると当たりません。"
+        "貪欲法のデコードが、学習したとおりに動いていません。",
+        "Start from the start token, feed back each predicted token, return the tokens after the start "
+        "token, and decode in eval mode (the unit tests of the decoding function show which).",
+        "開始記号から始め、予測したトークンを毎回入力に戻し、開始記号の後のトークンを返し、eval モードで"
+        "デコードしてください（デコード関数の単体テストがどれかを示します）。",
+    ),
     _d(
         "pixels_not_scaled",
         "The frames keep pixel values 0-255; they must be scaled to [0, 1].",

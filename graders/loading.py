@@ -1,6 +1,7 @@
-"""Loading one component's module from an exercises-like folder, isolated from the others.
+"""Loading one component's module from an exercises-like folder, isolated from the others
+(`load_component`), or a unit's modules as they are, for the training tasks (`load_unit`).
 
-The same function loads the student's module inside the sandbox worker and the reference
+`load_component` loads the student's module inside the sandbox worker and the reference
 module inside the grading process, so both see the same world: the module that defines the
 component runs as written, and every other component it is built from (`Component.uses`)
 is a stand-in from graders/standins. Other exercise modules are never executed, so a crash
@@ -74,3 +75,28 @@ def load_component(unit_dir: Path, component: Component) -> ModuleType:
         if COMPONENTS[used].module == component.module:
             setattr(module, used, doubles[used])
     return module
+
+
+def load_unit(unit_dir: Path, unit: str, modules: tuple[str, ...], defines: tuple[str, ...] = ()
+              ) -> dict[str, ModuleType]:
+    """Fresh copies of `modules` of `unit_dir`, every one of them the submission's own.
+
+    For the training tasks, which train the student's whole stack: no stand-ins here, so a
+    module's relative imports (`from .cells import LSTMCell`) reach the student's siblings too.
+    Raises MissingDefinition when a file is missing, or a component of `defines` that lives in
+    one of `modules` is not defined there; exceptions of the imports propagate.
+    """
+    for module in modules:
+        if not (unit_dir / f"{module}.py").is_file():
+            raise MissingDefinition(f"{module}.py is missing")
+    package = f"_trained_{unit}_{next(_fresh)}"
+    pkg = ModuleType(package)
+    pkg.__path__ = [str(unit_dir)]
+    pkg.__package__ = package
+    sys.modules[package] = pkg
+    loaded = {module: importlib.import_module(f"{package}.{module}") for module in modules}
+    for name in defines:
+        module = COMPONENTS[name].module
+        if module in loaded and not hasattr(loaded[module], name):
+            raise MissingDefinition(f"{module}.py does not define {name}")
+    return loaded

@@ -1,16 +1,17 @@
 """Running the suites: pytest in this process, the student's code in the sandbox.
 
 `grade()` runs the suites of the chosen components with `GradingPlugin`, which gives each
-test its `student` and `reference` fixtures, turns every outcome (a curated failure, an
-exception in the student's code, a timeout, a dead worker) into a `TestResult`, and keeps
-one worker per component, so that nothing one component does reaches another.
+test its `student` and `reference` fixtures (and a training task's tests their `training`),
+turns every outcome (a curated failure, an exception in the student's code, a timeout, a dead
+worker) into a `TestResult`, and keeps one worker per component, so that nothing one component
+does reaches another.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,12 @@ from .sandbox.client import (
 )
 from .sandbox.settings import Settings
 from .sandbox.zygote import ForkServer
+from .training.driver import Progress
+from .training.grading import Evaluation, train_and_evaluate
+from .training.tasks import TASKS
+
+# A training task's progress: given the component, a callback for its slices (or None).
+ProgressFor = Callable[[Component], Callable[[Progress], None] | None]
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
@@ -48,11 +55,14 @@ def component_of(item: pytest.Item) -> Component:
 
 
 class GradingPlugin:
-    def __init__(self, submission: Path, components: list[Component], sandbox: Sandbox, oracle: Oracle) -> None:
+    def __init__(self, submission: Path, components: list[Component], sandbox: Sandbox, oracle: Oracle,
+                 progress: ProgressFor | None = None) -> None:
         self.submission = submission
         self.components = components
         self.sandbox = sandbox
         self.oracle = oracle
+        self.progress = progress
+        self.trainings: dict[str, Evaluation | SandboxError] = {}
         self.results: dict[str, list[TestResult]] = {c.name: [] for c in components}
         self.sessions: dict[str, Session] = {}
         self.worker: Worker | None = None
@@ -100,6 +110,26 @@ class GradingPlugin:
         return SandboxImplementation(session)
 
     @pytest.fixture
+    def training(self, request: pytest.FixtureRequest) -> Evaluation:
+        """A training task's run, trained once (by its first test) and scored on held-out data;
+        the task's tests judge it (graders/training/checks.py)."""
+        component = component_of(request.node)
+        worker = self._worker_for(component)
+        # For the check at the end of each test that library attributes were left alone.
+        self.sessions[request.node.nodeid] = Session(worker, self.sandbox.settings.training.slack_s)
+        if component.name not in self.trainings:
+            callback = self.progress(component) if self.progress else None
+            try:
+                self.trainings[component.name] = train_and_evaluate(
+                    worker, TASKS[component.name], self.sandbox.settings.training, callback)[1]
+            except SandboxError as e:  # the student's code failed: each of the task's tests says so
+                self.trainings[component.name] = e
+        outcome = self.trainings[component.name]
+        if isinstance(outcome, SandboxError):
+            raise outcome
+        return outcome
+
+    @pytest.fixture
     def reference(self, request: pytest.FixtureRequest) -> Iterator[Implementation]:
         torch.default_generator.manual_seed(0)  # (not torch.manual_seed: see worker.op_reset)
         implementation = self.oracle.for_test(component_of(request.node), request.node.name)
@@ -142,6 +172,7 @@ class GradingPlugin:
                            f"ライブラリの属性を書き換えています：{names}")
         if outcome is Outcome.TIMEOUT:
             self.timeouts[component.name] += 1
+        if outcome is Outcome.TIMEOUT and not component.task:  # a task's timeout says which limit
             limit = self.sandbox.settings.time_s
             message = Text(f"timed out after {limit:g} s (the per-test time limit; --time-limit)",
                            f"{limit:g} 秒の制限時間を超えました（テストごとの制限、--time-limit）")
@@ -203,7 +234,8 @@ def judge(error: BaseException | None, hidden: bool) -> tuple[Outcome, Text, str
     if isinstance(error, StudentError):
         return _student_error(error, hidden)
     if isinstance(error, WorkerTimeout):
-        return Outcome.TIMEOUT, Text(str(error), str(error)), None
+        text = getattr(error, "text", None)  # a training run's timeout says which request (both languages)
+        return Outcome.TIMEOUT, text if isinstance(text, Text) else Text(str(error), str(error)), None
     if isinstance(error, WorkerDied):
         return Outcome.ERROR, Text(f"the worker running your code died: {error}",
                                    f"あなたのコードを実行していたプロセスが終了しました：{error}"), None
@@ -234,14 +266,16 @@ def grade(
     oracle: Oracle | None = None,
     server: ForkServer | None = None,
     hidden: tuple[Path, ...] = (),
+    progress: ProgressFor | None = None,
 ) -> GradeReport:
     """Grade `submission` (a folder laid out like exercises/) on `components`; `hidden` adds
-    paths its code may not read to HIDDEN (a batch hides the other students' submissions)."""
+    paths its code may not read to HIDDEN (a batch hides the other students' submissions);
+    `progress` shows the training tasks' progress."""
     oracle = oracle or default_oracle()
     # The reference's tensors are tiny: one thread, no OpenMP pool spinning against the workers.
     torch.set_num_threads(1)
     with Sandbox(settings, HIDDEN + hidden, server, HIDDEN_MODULES) as sandbox:
-        plugin = GradingPlugin(submission, components, sandbox, oracle)
+        plugin = GradingPlugin(submission, components, sandbox, oracle, progress)
         suites = sorted({str(c.suite) for c in components})
         # Only what grading needs: pytest's own reporting, logging capture and assertion
         # rewriting cost more than the suites themselves (our checks make their own messages).

@@ -268,3 +268,38 @@ MUTANTS: tuple[Mutant, ...] = (
         ("self.generate_moving_mnist(rng, num_digits)) / 255.0", "self.generate_moving_mnist(rng, num_digits))"),),
         "MovingMNIST", "pixels_not_scaled", unit="rnn"),
 )
+
+
+# --- training tasks (graders/training): the whole stack trained, the task must fail ------------
+
+@dataclass(frozen=True)
+class TrainedMutant:
+    """A mistake shown failing a training task (`mutant.component`) with `mutant.diagnosis`
+    after `steps` training steps: fewer than the recipe's, so that the tests stay quick
+    (tests/test_training.py trains the reference as long and checks it is not named the same).
+    None: the recipe's steps."""
+
+    mutant: Mutant
+    steps: int | None
+
+
+def _trained(name: str, task: str, diagnosis: str, steps: int | None) -> TrainedMutant:
+    """One of MUTANTS above, shown failing `task` too."""
+    unit = next(m for m in MUTANTS if m.name == name)
+    return TrainedMutant(Mutant(f"{name}_trained", unit.file, unit.patches, task, diagnosis, unit.unit), steps)
+
+
+TRAINED_MUTANTS: tuple[TrainedMutant, ...] = (
+    # The decoder sees the answer while training: the loss collapses, greedy decoding fails.
+    _trained("decoder_block_no_causal_mask", "TransformerCalculator", "no_causal_mask", 200),
+    # A bag of source tokens: "123+045" and "540+321" look alike to the decoder.
+    _trained("encoder_skips_pe", "TransformerCalculator", "positional_encoding_skipped", 200),
+    _trained("teacher_forcing_not_shifted", "LSTMCalculator", "teacher_forcing_misaligned", 800),
+    _trained("seq2seq_no_feedback", "LSTMCalculator", "decoding_fails", 800),
+    # A typo that returns the state it was given: the state stays zero, the forecast a constant.
+    TrainedMutant(Mutant("lstm_cell_returns_old_state", "cells.py", (("return h_next, c_next", "return h, c"),),
+                         "PowerLSTM", "learns_nothing", unit="rnn"), None),
+    # exp instead of tanh: the state overflows within a window.
+    TrainedMutant(Mutant("rnn_cell_exp", "cells.py", (("return torch.tanh(pre) if", "return torch.exp(pre) if"),),
+                         "PowerRNN", "training_diverged", unit="rnn"), None),
+)

@@ -1,11 +1,12 @@
 """Every catalogued mistake, applied to the reference as a mutant, loses points on the right
-component and is named by its diagnosis; and every diagnosis has such a mutant."""
+component and is named by its diagnosis; and every diagnosis has such a mutant (the training
+tasks' mutants are run by tests/test_training.py)."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import by_name, copy_reference
-from mutants import MUTANTS, Mutant
+from mutants import MUTANTS, TRAINED_MUTANTS, Mutant
 
 from graders.catalogue import COMPONENTS
 from graders.diagnoses import DIAGNOSES
@@ -30,12 +31,12 @@ def test_mutant_is_caught_and_named(mutant: Mutant, tmp_path, grade_submission):
 
 
 def test_every_diagnosis_has_a_mutant():
-    proved = {m.diagnosis for m in MUTANTS} | PROVED_ELSEWHERE
+    proved = {m.diagnosis for m in MUTANTS} | {t.mutant.diagnosis for t in TRAINED_MUTANTS} | PROVED_ELSEWHERE
     unproved = [d for d in DIAGNOSES if d not in proved]
     assert not unproved, f"diagnoses without a mutant: {unproved}"
 
 
 def test_mutants_name_known_components_and_diagnoses():
-    for mutant in MUTANTS:
+    for mutant in [*MUTANTS, *(t.mutant for t in TRAINED_MUTANTS)]:
         assert mutant.component in COMPONENTS
         assert mutant.diagnosis is None or mutant.diagnosis in DIAGNOSES

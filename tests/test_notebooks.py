@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from graders.catalogue import COMPONENTS, Component, Unit
+from graders.catalogue import UNITS, Component, Unit
 from graders.cli import main
 from graders.i18n import Text
 from graders.notebooks import files
@@ -25,7 +25,7 @@ from graders.notebooks.reading import load_program
 from graders.notebooks.routing import route
 from graders.notebooks.topics import Topic, topics
 
-TRANSFORMER = [name for name, c in COMPONENTS.items() if c.unit == "transformer"]
+TRANSFORMER = [c.name for unit in UNITS if unit.name == "transformer" for c in unit.exercises]
 CELL_TIMEOUT_S = 180
 
 

@@ -20,7 +20,7 @@ from ..sandbox.zygote import ForkServer
 OVERLAY = ROOT / "release"
 # What students get from this repository, besides the overlay.
 STUDENT_PATHS = ("exercises", "graders", "notebooks", "pyproject.toml", "grader.mk", "docs/rnn.md",
-                 "docs/notebooks.md")
+                 "docs/notebooks.md", "docs/training.md", "docs/training")
 NOT_FOR_STUDENTS = ("__pycache__", "*.pyc", "snapshots", "answers", "*.egg-info")
 
 

@@ -20,7 +20,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalogue import COMPONENTS, UNITS, Component, Unit
+from ..catalogue import UNITS, Component, Unit
 from ..i18n import Text
 from .program import Kind, Program, Statement
 
@@ -92,7 +92,7 @@ class Router:
         return [(home, s) for s in after if s.mutates & set(statement.names)]
 
     def route_module(self, unit: Unit, module: str) -> RoutedModule | None:
-        own = [c for c in unit.components if c.module == module]
+        own = [c for c in unit.exercises if c.module == module]
         chosen = {c.name: found for c in own if (found := self.component(c)) is not None}
         if not chosen:
             return None
@@ -131,7 +131,7 @@ class Router:
     def route(self) -> Routed:
         modules = []
         for unit in self.units:
-            for module in dict.fromkeys(c.module for c in unit.components):
+            for module in dict.fromkeys(c.module for c in unit.exercises):
                 routed = self.route_module(unit, module)
                 if routed is not None:
                     modules.append(routed)
@@ -141,7 +141,8 @@ class Router:
 
     def notes(self) -> list[Text]:
         notes: list[Text] = []
-        for component in COMPONENTS.values():
+        exercises = [c for unit in UNITS for c in unit.exercises]
+        for component in exercises:
             found = self.component(component)
             if found is None:
                 continue
@@ -153,8 +154,9 @@ class Router:
                 notes.append(Text(f"{name} is defined {count} times; the last one ({where.en}) is graded",
                                   f"{name} は {count} 回定義されています。最後の定義（{where.ja}）を採点します"))
         defined = {name for p in self.programs for s in p.statements if s.kind is not Kind.IMPORT for name in s.names}
-        missing = [c for c in COMPONENTS if c not in defined]
-        for name in sorted(defined - set(COMPONENTS)):
+        names = {c.name for c in exercises}
+        missing = [c.name for c in exercises if c.name not in defined]
+        for name in sorted(defined - names):
             close = difflib.get_close_matches(name, missing, n=1, cutoff=0.85)
             if close:
                 notes.append(Text(f"{name} looks like {close[0]}: the grader looks for the exact name {close[0]}",

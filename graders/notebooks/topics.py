@@ -53,9 +53,9 @@ def topics(units: tuple[Unit, ...] = UNITS) -> list[Topic]:
     """Every topic of every unit, units in catalogue order, topics in lecture order."""
     found: list[Topic] = []
     for unit in units:
-        modules = list(dict.fromkeys(c.module for c in unit.components))
+        modules = list(dict.fromkeys(c.module for c in unit.exercises))
         for number, module in enumerate(modules, start=1):
-            members = tuple(c for c in unit.components if c.module == module)
+            members = tuple(c for c in unit.exercises if c.module == module)
             found.append(Topic(unit, module, number, members))
     return found
 

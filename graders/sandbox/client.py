@@ -107,7 +107,7 @@ class Sandbox:
             "hidden": [str(p) for p in self.hidden],
             "hidden_modules": list(self.hidden_modules),
             "forbidden": list(component.forbidden),
-            "limits": asdict(self.settings.limits),
+            "limits": asdict(self.settings.limits_for(component)),
         }
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:

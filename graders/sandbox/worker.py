@@ -29,6 +29,8 @@ from torch import nn
 from .. import loading
 from ..catalogue import COMPONENTS
 from ..standins import standins
+from ..training.session import TrainingSession
+from ..training.tasks import TASKS
 from . import wire
 from .confine import Limits, Policy, SandboxViolation, confine
 from .zygote import die_with_parent
@@ -140,6 +142,7 @@ class Worker:
         self.module: ModuleType | None = None
         self.detector = ShortcutDetector(config["forbidden"])
         self.baseline: Namespaces = {}
+        self.training: TrainingSession | None = None
 
     # -- objects and handles ---------------------------------------------------------------
 
@@ -243,6 +246,38 @@ class Worker:
             self.symbol(self.component.name, False)  # load the module
             return getattr(self.module, name)
         return getattr(self.resolve(target), name)
+
+    # -- training tasks (graders/training): the student's whole unit, trained ----------------------
+
+    def op_task_start(self, seed: int, steps: int | None = None) -> dict[str, Any]:
+        """Build the task's model from the submission's own modules (no stand-ins) and its
+        optimiser; the training data are drawn here by the trusted generators."""
+        task = TASKS[self.component.name]
+        try:
+            modules = loading.load_unit(self.unit_dir, task.unit, task.modules, self.component.uses)
+        except (NotImplementedError, loading.MissingDefinition):
+            raise
+        except BaseException as e:
+            raise ImportFailed(e) from e
+        self.training = TrainingSession(task, modules, seed, steps)
+        return {"steps": self.training.steps, "device": str(self.training.device)}
+
+    def _session(self) -> TrainingSession:
+        if self.training is None:
+            raise LookupError("no training started")
+        return self.training
+
+    def op_task_run(self, seconds: float) -> dict[str, Any]:
+        """Train for one slice of time (or until the steps are done)."""
+        return self._session().run(float(seconds))
+
+    def op_task_predict(self, inputs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Answers to held-out inputs; the grading process scores them."""
+        return self._session().predict(inputs)
+
+    def op_task_state(self) -> dict[str, torch.Tensor]:
+        """The trained weights, as plain tensors by state_dict name."""
+        return self._session().state()
 
     # -- the loop --------------------------------------------------------------------------
 

@@ -1,0 +1,8 @@
+"""Training tasks: the lecture's applications, trained with the student's own components.
+
+task.py      what a task is (data, model, recipe, bar); tasks/ the tasks themselves
+session.py   one training run, inside the sandbox worker (the worker's task_* requests)
+driver.py    the grading process's side: drives the worker slice by slice within the budget
+grading.py   held-out data, the score against the bar and the baseline, the diagnosis
+pictures.py  the PNG pictures; command.py `grader train`
+"""

@@ -1,0 +1,78 @@
+"""The LSTM seq2seq calculator (13_rnn/04_Seq2Seq): the student's LSTMEncoder and LSTMDecoder, on
+the student's LSTMCell, trained with the student's teacher_forcing_loss and answering with the
+student's seq2seq_greedy_decode.
+
+The plain seq2seq of the lecture (no attention, no "peeky" decoder) learns addition slowly: "Deep
+Learning from Scratch 2" (ch. 7) reports about 10% after 25 epochs, about 50% with the source
+reversed. The recipe here reaches 99% in about half a minute on two CPU cores:
+* fixed-width problems with each operand written ones first (graders/datasets/calc.py,
+  reversed_operands): reading the ones first, the encoder can add as it reads, carries and all;
+* the forget gates' bias starts at 2 (Gers et al. 2000; Jozefowicz et al. 2015 use 1), so that
+  the cells keep what they read from the start: without it the same run is near 10% after 900
+  steps instead of 80%;
+* AdamW at 1e-2 with a cosine decay, gradients clipped at 5, batches of 128, hidden size 128.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import torch
+from torch import nn
+
+from ...datasets import calc
+from ...i18n import Text
+from ..task import Bar, Batch, Recipe
+from .sequences import SequenceTask, fit
+
+EMBEDDING, HIDDEN = 32, 128
+FORGET_BIAS = 2.0
+ANSWER_LEN = calc.LABEL_LEN - 1
+
+
+class LSTMCalculator(SequenceTask):
+    name = "LSTMCalculator"
+    unit = "rnn"
+    modules = ("calculator",)
+    recipe = Recipe(steps=1300, batch_size=128, lr=1e-2, warmup=50, clip=5.0)
+    bar = Bar(0.99, True, Text("exact match", "完全一致率"))
+    end_id = calc.EOS
+    vocab_size = calc.VOCAB_SIZE
+    leak_diagnosis = "teacher_forcing_misaligned"
+
+    def build(self, modules: dict[str, ModuleType]) -> nn.Module:
+        m = modules["calculator"]
+        model = nn.ModuleDict({"encoder": m.LSTMEncoder(calc.VOCAB_SIZE, EMBEDDING, HIDDEN),
+                               "decoder": m.LSTMDecoder(calc.VOCAB_SIZE, EMBEDDING, HIDDEN)})
+        with torch.no_grad():  # forget gates open from the start: remember the digits read
+            for part in ("encoder", "decoder"):
+                cell = model[part].lstm
+                cell.bias_ih[HIDDEN : 2 * HIDDEN].fill_(FORGET_BIAS)  # rows i, f, g, o: f is the second
+                cell.bias_hh[HIDDEN : 2 * HIDDEN].zero_()
+        return model
+
+    def problems(self, generator: torch.Generator, n: int, held_out: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        return calc.encode(*calc.draw(generator, n, held_out), reversed_operands=True)
+
+    def loss(self, model: nn.Module, batch: Batch, modules: dict[str, ModuleType]) -> tuple[torch.Tensor, None]:
+        """The student's own teacher_forcing_loss: it is part of what this task trains."""
+        loss = modules["calculator"].teacher_forcing_loss(model["encoder"], model["decoder"], batch["source"],
+                                                          batch["label"], calc.PAD)
+        return loss, None
+
+    def teacher_forced(self, model: nn.Module, source: torch.Tensor, fed: torch.Tensor,
+                       modules: dict[str, ModuleType]) -> torch.Tensor:
+        logits, _ = model["decoder"](fed, model["encoder"](source))
+        return logits
+
+    def decode(self, model: nn.Module, source: torch.Tensor, modules: dict[str, ModuleType]
+               ) -> dict[str, torch.Tensor]:
+        answer = modules["calculator"].seq2seq_greedy_decode(model["encoder"], model["decoder"], source,
+                                                             calc.EOS, calc.EOS, calc.PAD, ANSWER_LEN)
+        return {"prediction": fit(answer.long(), ANSWER_LEN, calc.PAD)}
+
+    def text(self, ids: torch.Tensor) -> str:
+        return calc.text(ids)
+
+    def source_text(self, ids: torch.Tensor) -> str:
+        return calc.text(calc.reading_order(ids))
