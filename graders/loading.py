@@ -47,6 +47,16 @@ def _stand_in_module(package: str, unit: str, module: str, graded: Component) ->
     return fake
 
 
+def _fresh_package(prefix: str, unit: str, unit_dir: Path) -> str:
+    """A new, empty package over `unit_dir` (its modules import afresh under it); its name."""
+    package = f"{prefix}_{unit}_{next(_fresh)}"
+    pkg = ModuleType(package)
+    pkg.__path__ = [str(unit_dir)]
+    pkg.__package__ = package
+    sys.modules[package] = pkg
+    return package
+
+
 def load_component(unit_dir: Path, component: Component) -> ModuleType:
     """A fresh copy of the module of `unit_dir` that defines `component`.
 
@@ -56,11 +66,7 @@ def load_component(unit_dir: Path, component: Component) -> ModuleType:
     source = unit_dir / f"{component.module}.py"
     if not source.is_file():
         raise MissingDefinition(f"{source.name} is missing")
-    package = f"_graded_{component.unit}_{next(_fresh)}"
-    pkg = ModuleType(package)
-    pkg.__path__ = [str(unit_dir)]
-    pkg.__package__ = package
-    sys.modules[package] = pkg
+    package = _fresh_package("_graded", component.unit, unit_dir)
     doubles = standins(component.unit)
     siblings = {c.module for c in COMPONENTS.values() if c.unit == component.unit}
     siblings.discard(component.module)
@@ -89,11 +95,7 @@ def load_unit(unit_dir: Path, unit: str, modules: tuple[str, ...], defines: tupl
     for module in modules:
         if not (unit_dir / f"{module}.py").is_file():
             raise MissingDefinition(f"{module}.py is missing")
-    package = f"_trained_{unit}_{next(_fresh)}"
-    pkg = ModuleType(package)
-    pkg.__path__ = [str(unit_dir)]
-    pkg.__package__ = package
-    sys.modules[package] = pkg
+    package = _fresh_package("_trained", unit, unit_dir)
     loaded = {module: importlib.import_module(f"{package}.{module}") for module in modules}
     for name in defines:
         module = COMPONENTS[name].module

@@ -47,7 +47,7 @@ class Series:
 class Frames:
     name: str
     title: Text
-    rows: dict[str, torch.Tensor]  # label -> (F, H, W) frames in [0, 1], one row each
+    rows: dict[str, torch.Tensor]  # label -> (F, H, W) frames in [0, 1], one row each; NaN: left empty
     columns: list[str]  # the title of each column
 
 
@@ -129,14 +129,20 @@ def _frames(plt: Any, f: Frames, lang: Lang) -> Any:
     count = len(f.columns)
     fig, axes = plt.subplots(len(f.rows), count, figsize=(1.2 * count + 1.2, 1.3 * len(f.rows)), squeeze=False)
     for r, (label, frames) in enumerate(f.rows.items()):
+        labelled = False
         for c in range(count):
             ax = axes[r][c]
+            if frames[c].isnan().all():  # nothing in this row for this column (frames seen, not predicted)
+                ax.axis("off")
+                continue
             ax.imshow(frames[c].float().clamp(0, 1).numpy(), cmap="gray", vmin=0.0, vmax=1.0)
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
                 ax.set_title(f.columns[c], fontsize=8)
-        axes[r][0].set_ylabel(label, fontsize=8)
+            if not labelled:  # the row's label, left of its first frame
+                ax.set_ylabel(label, fontsize=8)
+                labelled = True
     return fig
 
 
