@@ -71,3 +71,11 @@ def test_grade_accepts_a_checkout_and_a_zip(tmp_path):
         done = run("grade", str(source), "-c", "Embedder", "--lang", "en")
         assert done.returncode == 0, done.stdout + done.stderr
         assert "full marks" in done.stdout
+
+
+def test_the_cli_starts_without_torch():
+    """The zygote imports torch while the grading process does (graders/cli.py): a module the
+    CLI imports at start that imports torch itself makes the two imports one after the other."""
+    done = subprocess.run([sys.executable, "-c", "import sys, graders.cli; print('torch' in sys.modules)"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr

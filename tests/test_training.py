@@ -25,7 +25,7 @@ from graders.results import Outcome, Status
 from graders.runner import REFERENCE
 from graders.sandbox.client import WorkerTimeout
 from graders.sandbox.settings import Settings, Training
-from graders.training.command import train_submission
+from graders.training.grading import train_submission
 from graders.training.report import save
 from graders.training.tasks import TASKS
 

@@ -9,20 +9,17 @@ held-out problems, the score and the pictures are made here.
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 from rich.console import Console
 from rich.text import Text as RichText
 
 from ..i18n import Lang, Text
 from ..sandbox.settings import Settings
 from ..sandbox.zygote import ForkServer
-from .driver import Progress
-from .grading import Evaluation, train_and_evaluate
+
+# Nothing here imports torch when the CLI starts: the zygote imports it in parallel with this
+# process (graders/cli.py), so the imports that need it are made inside the functions.
 
 DEFAULT_OUT = Path("runs")
 
@@ -67,33 +64,6 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
                      args.lang, console)
 
 
-@dataclass(frozen=True)
-class Trained:
-    evaluation: Evaluation
-    weights: dict[str, torch.Tensor] | None  # None when the run failed
-    seconds: float  # the whole run: building, training, answering the held-out problems
-
-
-def train_submission(name: str, submission: Path, settings: Settings, server: ForkServer,
-                     on_progress: Callable[[Progress], None] | None = None) -> Trained:
-    """Train task `name` on `submission` in a sandboxed worker and score it (`grader train`,
-    `make bench`); raises SandboxError when the student's code fails (raises, hangs, breaks a rule)."""
-    from ..catalogue import COMPONENTS
-    from ..runner import HIDDEN, HIDDEN_MODULES
-    from ..sandbox.client import Sandbox
-    from .tasks import TASKS
-
-    started = time.monotonic()
-    with Sandbox(settings, HIDDEN, server, HIDDEN_MODULES) as sandbox:
-        worker = sandbox.worker(submission, COMPONENTS[name])
-        try:
-            trainer, evaluation = train_and_evaluate(worker, TASKS[name], sandbox.settings.training, on_progress)
-            weights = trainer.state() if evaluation.trained else None
-        finally:
-            worker.close()
-    return Trained(evaluation, weights, time.monotonic() - started)
-
-
 def train(name: str, submission: Path, label: str, settings: Settings, out: Path, lang: Lang,
           console: Console, server: ForkServer | None = None) -> int:
     """Train task `name` on `submission`, print the result, save weights and pictures in `out`;
@@ -101,6 +71,7 @@ def train(name: str, submission: Path, label: str, settings: Settings, out: Path
     from ..catalogue import COMPONENTS
     from ..runner import judge
     from ..sandbox.client import SandboxError
+    from .grading import train_submission
     from .progress import training_bars
     from .report import render, render_diagnosis, save
 

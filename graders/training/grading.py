@@ -11,17 +11,22 @@ to positions).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
 
+from ..catalogue import COMPONENTS
 from ..i18n import Text
-from ..sandbox.client import Worker
-from ..sandbox.settings import Training
+from ..sandbox.client import Sandbox, Worker
+from ..sandbox.settings import Settings, Training
+from ..sandbox.zygote import ForkServer
 from .driver import Progress, Run, Trainer
 from .task import Heldout, Task
+from .tasks import TASKS
 
 # Better than the baseline by less than this is "no better" (exact match: one point in a hundred).
 MARGIN = {True: 0.01, False: -0.02}
@@ -129,3 +134,27 @@ def train_and_evaluate(worker: Worker, task: Task, settings: Training,
     trainer = Trainer(worker, task, settings)
     run = trainer.train(on_progress)
     return trainer, evaluate(trainer, task, run)
+
+
+@dataclass(frozen=True)
+class Trained:
+    evaluation: Evaluation
+    weights: dict[str, torch.Tensor] | None  # None when the run failed
+    seconds: float  # the whole run: building, training, answering the held-out problems
+
+
+def train_submission(name: str, submission: Path, settings: Settings, server: ForkServer,
+                     on_progress: Callable[[Progress], None] | None = None) -> Trained:
+    """Train task `name` on `submission` in a sandboxed worker and score it (`grader train`,
+    `make bench`); raises SandboxError when the student's code fails (raises, hangs, breaks a rule)."""
+    from ..runner import HIDDEN, HIDDEN_MODULES  # (runner imports this module)
+
+    started = time.monotonic()
+    with Sandbox(settings, HIDDEN, server, HIDDEN_MODULES) as sandbox:
+        worker = sandbox.worker(submission, COMPONENTS[name])
+        try:
+            trainer, evaluation = train_and_evaluate(worker, TASKS[name], sandbox.settings.training, on_progress)
+            weights = trainer.state() if evaluation.trained else None
+        finally:
+            worker.close()
+    return Trained(evaluation, weights, time.monotonic() - started)
