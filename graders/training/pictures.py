@@ -127,7 +127,8 @@ def _series(plt: Any, f: Series, lang: Lang) -> Any:
 
 def _frames(plt: Any, f: Frames, lang: Lang) -> Any:
     count = len(f.columns)
-    fig, axes = plt.subplots(len(f.rows), count, figsize=(1.2 * count + 1.2, 1.3 * len(f.rows)), squeeze=False)
+    fig, axes = plt.subplots(len(f.rows), count, figsize=(1.2 * count + 1.2, 1.3 * len(f.rows) + 0.4),
+                             squeeze=False, layout="constrained")
     for r, (label, frames) in enumerate(f.rows.items()):
         labelled = False
         for c in range(count):

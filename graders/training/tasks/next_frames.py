@@ -110,7 +110,7 @@ class NextFrames(Task):
             seen = heldout.inputs["video"][i, -3:, 0]
             rows = {"true": torch.cat([seen, heldout.extra["future"][i, :, 0]]),
                     "predicted": torch.cat([torch.full_like(seen, float("nan")), rollout[i, :, 0]])}
-            columns = [f"t-{2 - j}" for j in range(3)] + [f"t+{j + 1}" for j in range(ROLLOUT)]
+            columns = ["t-2", "t-1", "t"] + [f"t+{j + 1}" for j in range(ROLLOUT)]
             figures.append(Frames(f"frames_{i + 1}", Text(f"held-out sequence {i + 1}: the last 3 frames seen, "
                                                           f"then {ROLLOUT} predicted (fed back)",
                                                           f"テスト系列 {i + 1}：見た最後の 3 フレームと、予測した "
