@@ -187,7 +187,9 @@ def test_the_hang_is_bounded_in_grader_train_too(tmp_path, server):
 
 @pytest.mark.parametrize("args", [["train", "NoSuchTask"], ["train", "Embedder"], ["train", "PowerRNN", "--steps", "0"],
                                   ["train", "PowerRNN", "no/such/folder"]])
-def test_train_bad_input_is_one_line_and_exit_2(args, capsys):
+def test_train_bad_input_is_one_line_and_exit_2(args, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("grader: error:"), err
+    assert not list(tmp_path.iterdir()), "bad input left files behind"  # no runs/<task> folder

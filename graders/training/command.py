@@ -53,13 +53,13 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(f"{args.task} is not a training task; the tasks are {tasks}")
     if (args.budget is not None and args.budget <= 0) or (args.steps is not None and args.steps <= 0):
         raise UsageError("--budget and --steps must be positive")
-    out = args.out or DEFAULT_OUT / component.name
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"cannot write to {out}: {e.strerror}") from None
     settings = Settings(training=Training(budget_s=args.budget, seed=args.seed, steps=args.steps))
     with submission_folder(args.submission, args.lang, console) as (folder, label):
+        out = args.out or DEFAULT_OUT / component.name  # made only once the submission is known good
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"cannot write to {out}: {e.strerror}") from None
         return train(component.name, folder.resolve(), label or str(args.submission[0]), settings, out,
                      args.lang, console)
 
