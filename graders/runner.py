@@ -20,7 +20,7 @@ import torch
 from .catalogue import COMPONENTS, SUITES, Component
 from .harness.checks import ORACLE, Failure
 from .harness.implementations import Implementation, SandboxImplementation, Session
-from .harness.oracles import Live, Oracle, Replayer
+from .harness.oracles import Live, Oracle, Remembering, Replayer
 from .harness.snapshots import SNAPSHOTS, SnapshotError
 from .i18n import Text
 from .results import ComponentResult, GradeReport, Outcome, TestResult
@@ -146,6 +146,8 @@ class GradingPlugin:
         error = call.excinfo.value if call.excinfo else None
         if call.when == "call" or (call.when == "setup" and error is not None):
             self._record(item, error)
+        if call.when == "call" and error is None:
+            self.oracle.completed(component_of(item), item.name)
         return pytest.TestReport(item.nodeid, item.location, {}, "passed" if error is None else "failed",
                                  None if error is None else str(error)[:200], call.when)
 
@@ -249,11 +251,12 @@ def judge(error: BaseException | None, hidden: bool) -> tuple[Outcome, Text, str
                                f"採点器のエラー：{type(error).__name__}: {error}"), None
 
 
-def default_oracle() -> Oracle:
-    """The reference code where it exists (the course repository), else the snapshots
-    recorded from it (the student release)."""
+def default_oracle(remember: bool = False) -> Oracle:
+    """The reference code where it exists (the course repository), else the snapshots recorded
+    from it (the student release). `remember`: for a process that grades many submissions (a
+    batch), the reference's answers are kept from one submission to the next."""
     if REFERENCE.is_dir():
-        return Live(REFERENCE)
+        return Remembering(REFERENCE) if remember else Live(REFERENCE)
     if SNAPSHOTS.is_dir():
         return Replayer(SNAPSHOTS)
     raise SnapshotError("neither reference/ nor graders/snapshots/ exists: the grader has nothing to compare with")

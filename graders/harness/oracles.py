@@ -1,9 +1,11 @@
 """Where a test's `reference` comes from: the reference code itself (`Live`), the reference
-code while its answers are being recorded (`Recorder`), or recorded answers (`Replayer`, in
-the student release, which has no reference code)."""
+code while its answers are being recorded (`Recorder`), recorded answers (`Replayer`, in
+the student release, which has no reference code), or the reference's answers remembered
+from the first submission that ran the test through (`Remembering`, for a batch)."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from ..catalogue import Component
@@ -14,6 +16,9 @@ from .snapshots import SnapshotError, Tape, TapedImplementation, load, save, sna
 class Oracle:
     def for_test(self, component: Component, test: str) -> Implementation:
         raise NotImplementedError
+
+    def completed(self, component: Component, test: str) -> None:
+        """Called when a test ran to its end (whatever its verdict): its reference calls are all made."""
 
     def finish(self) -> None:
         """Called once every test has run."""
@@ -61,3 +66,35 @@ class Replayer(Oracle):
         if tape is None:
             raise SnapshotError(f"no snapshot for {component.name}.{test}: regenerate the snapshots")
         return TapedImplementation(tape, None)
+
+
+class Remembering(Oracle):
+    """The reference runs a test's calls once per process, not once per submission: the first
+    submission that runs the test to its end leaves its calls on a tape, and later submissions
+    are answered from it, as the release answers from snapshots (the calls a test makes do not
+    depend on the submission, tests/test_release.py). A test that stopped early (an error, a
+    failed check) left part of its calls only: its tape is dropped and recorded again.
+
+    One instance serves every grade() of a batch's grading process."""
+
+    def __init__(self, reference: Path) -> None:
+        self.reference = reference
+        self.kept: dict[tuple[str, str], Tape] = {}
+        self.recording: dict[tuple[str, str], Tape] = {}
+
+    def for_test(self, component: Component, test: str) -> Implementation:
+        key = (component.name, test)
+        if key in self.kept:  # a fresh copy: a test may change the tensors it is given
+            kept = self.kept[key]
+            return TapedImplementation(Tape(copy.deepcopy(kept.calls), copy.deepcopy(kept.checks), recording=False),
+                                       None)
+        tape = self.recording[key] = Tape()
+        return TapedImplementation(tape, LocalImplementation(self.reference / component.unit, component))
+
+    def completed(self, component: Component, test: str) -> None:
+        tape = self.recording.pop((component.name, test), None)
+        if tape is not None:
+            self.kept[(component.name, test)] = tape
+
+    def finish(self) -> None:
+        self.recording.clear()  # tests that stopped early: recorded again next time

@@ -41,6 +41,10 @@ class Grader:
         self.server = ForkServer()  # first: its torch import overlaps ours below
         import torch
 
+        from ..runner import default_oracle
+
+        self.oracle = default_oracle(remember=True)  # one for every submission this process grades
+
         # One intra-op thread: the batch runs one worker process per core, and OpenMP threads
         # of several processes fighting over two cores cost more than they bring.
         torch.set_num_threads(1)
@@ -56,6 +60,7 @@ class Grader:
             Path(task["folder"]),
             select(task["components"]),
             settings_from_json(task["settings"]),
+            oracle=self.oracle,
             server=self.server,
             hidden=tuple(Path(p) for p in task["hidden"]),
         )
