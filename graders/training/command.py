@@ -69,6 +69,7 @@ def train(name: str, submission: Path, label: str, settings: Settings, out: Path
     """Train task `name` on `submission`, print the result, save weights and pictures in `out`;
     0 when the task's bar is reached."""
     from ..catalogue import COMPONENTS
+    from ..reports.labels import OUTCOME
     from ..runner import judge
     from ..sandbox.client import SandboxError
     from .grading import train_submission
@@ -86,7 +87,7 @@ def train(name: str, submission: Path, label: str, settings: Settings, out: Path
             trained = train_submission(name, submission, settings, server, bar(TASKS[name]))
     except SandboxError as e:
         outcome, message, diagnosis = judge(e, hidden=False)
-        console.print(RichText(f"{outcome.value}: {message.get(lang)}", style="bold red"))
+        console.print(RichText(f"{OUTCOME[outcome].get(lang)}: {message.get(lang)}", style="bold red"))
         render_diagnosis(diagnosis, lang, console)
         return 1
     finally:

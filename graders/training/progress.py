@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..i18n import Lang
+from ..i18n import Lang, Text
 from .driver import Progress as Slice
 from .task import Task
 
@@ -34,11 +34,12 @@ def training_bars(console: Console, lang: Lang) -> Iterator[Callable[[Task], Cal
     with Progress(*columns, console=console, transient=False) as progress:
 
         def bar(task: Task) -> Callable[[Slice], None]:
-            handle = progress.add_task(task.name, total=None, stats="building the model…", eta="?")
+            building = Text("building the model…", "モデルを構築しています…").get(lang)
+            handle = progress.add_task(task.name, total=None, stats=building, eta="?")
             label = task.progress_metric.get(lang) if task.progress_metric else None
 
             def update(done: Slice) -> None:
-                stats = "" if done.loss is None else f"loss {done.loss:.4f}"
+                stats = "" if done.loss is None else f"{Text('loss', '損失').get(lang)} {done.loss:.4f}"
                 if label and done.metric is not None:
                     stats += f"  {label} {100 * done.metric:5.1f}%"
                 progress.update(handle, total=done.steps, completed=done.step, stats=stats, eta=_eta(done))
