@@ -26,7 +26,7 @@ from graders.results import Status
 from . import clean, points, status_label, unit_title
 from .classcharts import progress_chart, status_chart, strip_ids
 from .classreport import diagnosis_text, percent, subtitle, units
-from .labels import STATUS
+from .labels import FIX, STATUS
 
 FONTS = ('system-ui, -apple-system, "Segoe UI", "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic UI", '
          '"Yu Gothic", Meiryo, "Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", sans-serif')
@@ -166,7 +166,7 @@ def mistakes(view: ClassView, lang: Lang) -> str:
         for m in found:
             message, fix = diagnosis_text(m.diagnosis, lang)
             count = labels.STUDENTS_COUNT.format(count=m.students).get(lang)
-            fix_html = f'<br><span class="fix">{escape(labels.FIX.get(lang) + fix)}</span>' if fix else ""
+            fix_html = f'<br><span class="fix">{escape(FIX.get(lang) + fix)}</span>' if fix else ""
             items.append(f'<div class="mistake"><span class="count">{escape(count)}</span>{escape(message)} '
                          f"<code>{escape(m.diagnosis)}</code>{fix_html}</div>")
         parts.append(f"<h3>{escape(column.name)} <span class=\"note\">{escape(column.title.get(lang))}</span></h3>"

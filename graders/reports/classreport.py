@@ -32,6 +32,7 @@ from graders.instructor.classview import Cell, ClassView, Column, Row
 from graders.results import Status
 
 from . import clean, points, unit_title
+from .labels import FIX
 from .terminal import STATUS_STYLE
 
 
@@ -130,7 +131,7 @@ def mistakes(view: ClassView, lang: Lang) -> list[RenderableType]:
             count = labels.STUDENTS_COUNT.format(count=m.students).get(lang)
             grid.add_row(count, Text.assemble((clean(message), "yellow"), f"  [{m.diagnosis}]"))
             if fix:
-                grid.add_row("", Text(labels.FIX.get(lang) + clean(fix), style="dim"))
+                grid.add_row("", Text(FIX.get(lang) + clean(fix), style="dim"))
         parts.append(Padding(grid, (0, 0, 0, 4)))
     return parts
 

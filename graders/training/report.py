@@ -12,6 +12,7 @@ from rich.text import Text as RichText
 
 from ..diagnoses import DIAGNOSES
 from ..i18n import Lang, Text
+from ..reports import labels
 from .grading import Evaluation
 from .pictures import LossCurve, draw
 
@@ -40,11 +41,11 @@ def figure_has_data(figure: object) -> bool:
 
 
 def render_diagnosis(diagnosis: str | None, lang: Lang, console: Console) -> None:
+    """The diagnosis and its fix, labelled as the grading report labels them."""
     if diagnosis in DIAGNOSES:
         d = DIAGNOSES[diagnosis]
-        console.print(RichText(Text("  Likely cause: ", "  考えられる原因：").get(lang) + d.message.get(lang),
-                               style="yellow"))
-        console.print(RichText(Text("  fix: ", "  直し方：").get(lang) + d.fix.get(lang)))
+        console.print(RichText("  " + labels.DIAGNOSIS.get(lang) + d.message.get(lang), style="yellow"))
+        console.print(RichText("  " + labels.FIX.get(lang) + d.fix.get(lang)))
 
 
 def render(evaluation: Evaluation, files: list[Path], seconds: float, lang: Lang, console: Console) -> None:

@@ -156,6 +156,26 @@ def state_dict_of(module: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
+def with_torch_weights(student: Implementation, component: str, input_size: int, hidden_size: int, seed: int,
+                       **options: Any) -> tuple[Obj, nn.Module]:
+    """PyTorch's cell (torch_cell) and the student's, built with the same `options` and given its weights."""
+    oracle = torch_cell(component, input_size, hidden_size, seed=seed, **options)
+    stu = student.new(component, input_size, hidden_size, **options)
+    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
+    return stu, oracle
+
+
+def expect_h_cell_gradients(stu: Obj, ref: Obj, sizes: tuple[int, int, int], seed: int) -> None:
+    """An h-only cell (RNNCell, GRUCell) passes the reference's gradients to every parameter, x
+    and h, for one step on random x, h and output gradient. sizes = (B, input, hidden)."""
+    B, IN, H = sizes
+    x, h, g = randn(B, IN, seed=seed), randn(B, H, seed=seed + 1), randn(B, H, seed=seed + 2)
+    expected = ref.grads(x, h, wrt=(0, 1), grad_output=g)
+    actual = stu.grads(x, h, wrt=(0, 1), grad_output=g)
+    assert_close(actual.params, expected.params, what=Text("the parameter gradients", "パラメータの勾配"))
+    assert_close(actual.inputs, expected.inputs, what=Text("the gradients of (x, h)", "(x, h) の勾配"))
+
+
 # -- objects that are not nn.Modules (data sets) -------------------------------------------------
 
 
@@ -213,9 +233,7 @@ def expect_unrolled_equals_sequence(student: Implementation, component: str, siz
     """An h-only cell (RNNCell, GRUCell) stepped through a batch-first sequence, its state passed
     on, gives PyTorch's sequence module's h at every step. sizes = (B, T, input, hidden)."""
     B, T, IN, H = sizes
-    oracle = torch_cell(component, IN, H, seed=seed)
-    stu = student.new(component, IN, H)
-    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
+    stu, oracle = with_torch_weights(student, component, IN, H, seed)
     xs, h = randn(B, T, IN, seed=seed + 1), randn(B, H, seed=seed + 2)
     with torch.no_grad():
         expected, _ = torch_sequence(component, oracle)(xs, h[None])

@@ -9,10 +9,11 @@ import torch
 from graders.harness import assert_close, expect_interface, graded, randn
 from graders.i18n import Text
 from graders.suites.rnn._shared import (
+    expect_h_cell_gradients,
     expect_unrolled_equals_sequence,
     gru_mistakes,
     state_dict_of,
-    torch_cell,
+    with_torch_weights,
 )
 
 COMPONENT = "GRUCell"
@@ -45,9 +46,7 @@ def test_step(student, reference):
 @graded(2, "a state_dict of nn.GRUCell loads, and the cell then matches PyTorch's",
         "nn.GRUCell の state_dict を読み込め、PyTorch のセルと一致する")
 def test_pytorch_state_dict(student):
-    oracle = torch_cell(COMPONENT, IN, H, seed=5)
-    stu = student.new(COMPONENT, IN, H)
-    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
+    stu, oracle = with_torch_weights(student, COMPONENT, IN, H, 5)
     x, h = randn(B, IN, seed=6), randn(B, H, seed=7)
     with torch.no_grad():
         expected = oracle(x, h)
@@ -72,9 +71,7 @@ def test_unrolled_equals_sequence(student):
 @graded(1, "bias=False makes no biases, like nn.GRUCell(bias=False)",
         "bias=False ではバイアスを持たない（nn.GRUCell(bias=False) と同じ）")
 def test_no_bias(student):
-    oracle = torch_cell(COMPONENT, IN, H, seed=15, bias=False)
-    stu = student.new(COMPONENT, IN, H, bias=False)
-    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
+    stu, oracle = with_torch_weights(student, COMPONENT, IN, H, 15, bias=False)
     x, h = randn(B, IN, seed=16), randn(B, H, seed=17)
     with torch.no_grad():
         expected = oracle(x, h)
@@ -85,8 +82,4 @@ def test_no_bias(student):
         "すべてのパラメータと x・h に参照実装と同じ勾配が届く")
 def test_gradients(student, reference):
     stu, ref = pair(student, reference, seed=19)
-    x, h, g = randn(B, IN, seed=20), randn(B, H, seed=21), randn(B, H, seed=22)
-    expected = ref.grads(x, h, wrt=(0, 1), grad_output=g)
-    actual = stu.grads(x, h, wrt=(0, 1), grad_output=g)
-    assert_close(actual.params, expected.params, what=Text("the parameter gradients", "パラメータの勾配"))
-    assert_close(actual.inputs, expected.inputs, what=Text("the gradients of (x, h)", "(x, h) の勾配"))
+    expect_h_cell_gradients(stu, ref, (B, IN, H), seed=20)

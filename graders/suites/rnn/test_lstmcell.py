@@ -7,7 +7,7 @@ import torch
 
 from graders.harness import assert_close, expect_interface, fail, graded, randn
 from graders.i18n import Text
-from graders.suites.rnn._shared import lstm_mistakes, state_dict_of, torch_cell, torch_sequence
+from graders.suites.rnn._shared import lstm_mistakes, state_dict_of, torch_sequence, with_torch_weights
 
 COMPONENT = "LSTMCell"
 B, IN, H, T = 3, 5, 7, 4  # every size distinct
@@ -44,9 +44,7 @@ def test_step(student, reference):
 @graded(2, "a state_dict of nn.LSTMCell loads, and the cell then matches PyTorch's",
         "nn.LSTMCell の state_dict を読み込め、PyTorch のセルと一致する")
 def test_pytorch_state_dict(student):
-    oracle = torch_cell(COMPONENT, IN, H, seed=5)
-    stu = student.new(COMPONENT, IN, H)
-    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
+    stu, oracle = with_torch_weights(student, COMPONENT, IN, H, 5)
     x, (h, c) = randn(B, IN, seed=6), state(7)
     with torch.no_grad():
         expected = oracle(x, (h, c))
@@ -65,9 +63,7 @@ def test_zero_state(student, reference):
 @graded(2, "stepping through a sequence, state passed on, equals nn.LSTM (batch-first)",
         "状態を渡しながら系列をたどると nn.LSTM（batch_first）と一致する")
 def test_unrolled_equals_sequence(student):
-    oracle = torch_cell(COMPONENT, IN, H, seed=11)
-    stu = student.new(COMPONENT, IN, H)
-    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
+    stu, oracle = with_torch_weights(student, COMPONENT, IN, H, 11)
     xs, (h0, c0) = randn(B, T, IN, seed=12), state(13)
     s, hs = (h0, c0), []
     for t in range(T):
@@ -84,9 +80,7 @@ def test_unrolled_equals_sequence(student):
 @graded(1, "bias=False makes no biases, like nn.LSTMCell(bias=False)",
         "bias=False ではバイアスを持たない（nn.LSTMCell(bias=False) と同じ）")
 def test_no_bias(student):
-    oracle = torch_cell(COMPONENT, IN, H, seed=15, bias=False)
-    stu = student.new(COMPONENT, IN, H, bias=False)
-    stu.load_params(state_dict_of(oracle))  # what load_state_dict does with parameters
+    stu, oracle = with_torch_weights(student, COMPONENT, IN, H, 15, bias=False)
     x, (h, c) = randn(B, IN, seed=16), state(17)
     with torch.no_grad():
         expected = oracle(x, (h, c))
