@@ -193,11 +193,10 @@ def training(repeat: int) -> list[tuple[str, str]]:
             ev = train_submission(name, REFERENCE, Settings(), server)
             run, bar = ev.evaluation.run, task.bar
             score = "-" if ev.evaluation.score is None else bar.show(ev.evaluation.score)
-            relation = "≥" if bar.higher_is_better else "≤"
             verdict = "reached" if ev.evaluation.reaches_bar else "NOT reached"
             lines.append((f"{name} ({run.step} steps)",
                           f"{ev.seconds:6.1f} s   ({run.trained_s:.1f} s training); {bar.metric.en} {score}, "
-                          f"bar {relation} {bar.show(bar.value)} {verdict}"))
+                          f"bar {bar.need()} {verdict}"))
     finally:
         server.close()
     return [*lines, ("aim", "every bar within 60 s on 2 cores")]

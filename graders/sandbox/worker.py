@@ -19,9 +19,10 @@ import os
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import torch
 from torch import nn
@@ -126,12 +127,26 @@ ALIASES = {
 }
 
 
+T = TypeVar("T")
+
+
 class ImportFailed(Exception):
     """Importing the student's module raised: the component cannot be graded at all."""
 
     def __init__(self, cause: BaseException) -> None:
         super().__init__(str(cause))
         self.cause = cause
+
+
+def importing(load: Callable[[], T]) -> T:
+    """`load()`, which imports the student's code: what the import raises becomes ImportFailed,
+    except a stub's NotImplementedError and a missing file or name, which keep their meaning."""
+    try:
+        return load()
+    except (NotImplementedError, loading.MissingDefinition):
+        raise
+    except BaseException as e:
+        raise ImportFailed(e) from e
 
 
 class Worker:
@@ -180,12 +195,7 @@ class Worker:
         if standin:
             return standins(self.component.unit)[name]
         if self.module is None:
-            try:
-                self.module = loading.load_component(self.unit_dir, self.component)
-            except (NotImplementedError, loading.MissingDefinition):
-                raise
-            except BaseException as e:
-                raise ImportFailed(e) from e
+            self.module = importing(lambda: loading.load_component(self.unit_dir, self.component))
         if not hasattr(self.module, name):
             raise loading.MissingDefinition(f"{self.component.module}.py does not define {name}")
         return getattr(self.module, name)
@@ -253,12 +263,7 @@ class Worker:
         """Build the task's model from the submission's own modules (no stand-ins) and its
         optimiser; the training data are drawn here by the trusted generators."""
         task = TASKS[self.component.name]
-        try:
-            modules = loading.load_unit(self.unit_dir, task.unit, task.modules, self.component.uses)
-        except (NotImplementedError, loading.MissingDefinition):
-            raise
-        except BaseException as e:
-            raise ImportFailed(e) from e
+        modules = importing(lambda: loading.load_unit(self.unit_dir, task.unit, task.modules, self.component.uses))
         self.training = TrainingSession(task, modules, seed, steps)
         return {"steps": self.training.steps, "device": str(self.training.device)}
 

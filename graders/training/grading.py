@@ -74,16 +74,15 @@ class Evaluation:
         bar = self.task.bar
         if self.score is None:
             return self.problem or Text("no score", "スコアなし")
-        score, base, need = bar.show(self.score), bar.show(self.baseline or 0.0), bar.show(bar.value)
+        score, base, need = bar.show(self.score), bar.show(self.baseline or 0.0), bar.need()
         count = len(self.heldout.targets) if self.heldout is not None else 0
         items = self.task.heldout_items
-        relation = "≥" if bar.higher_is_better else "≤"
         cut = (Text(f"; the budget stopped it at step {self.run.step} of {self.run.steps}",
                     f"。予算の時間で {self.run.steps} ステップ中 {self.run.step} ステップで止まりました")
                if self.run.cut_short else Text("", ""))
-        return Text(f"{bar.metric.en} {score} on {count} held-out {items.en} (bar {relation} {need}, "
+        return Text(f"{bar.metric.en} {score} on {count} held-out {items.en} (bar {need}, "
                     f"trivial baseline {base}){cut.en}",
-                    f"テスト用の {count} {items.ja}で{bar.metric.ja} {score}（合格ライン {relation} {need}、"
+                    f"テスト用の {count} {items.ja}で{bar.metric.ja} {score}（合格ライン {need}、"
                     f"自明な予測 {base}）{cut.ja}")
 
 

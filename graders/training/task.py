@@ -74,9 +74,13 @@ class Bar:
     def show(self, value: float) -> str:
         return f"{100 * value:.1f}%" if self.unit == "%" else f"{value:.3f}"
 
+    def need(self) -> str:
+        """What a score must be, e.g. "≥ 99.0%"."""
+        return f"{'≥' if self.higher_is_better else '≤'} {self.show(self.value)}"
+
     def describe(self, items: Text) -> Text:
         """The bar in words, e.g. "exact match ≥ 99.0% on the held-out problems"."""
-        need = f"{'≥' if self.higher_is_better else '≤'} {self.show(self.value)}"
+        need = self.need()
         return Text(f"{self.metric.en} {need} on the held-out {items.en}",
                     f"テスト用の{items.ja}で{self.metric.ja} {need}")
 
