@@ -154,11 +154,13 @@ def run_list(args: argparse.Namespace, console: Console) -> int:
         table.add_column(no_wrap=True)  # names are what students type: never cut them
         table.add_column(no_wrap=True)
         table.add_column()
-        for c in unit.components:
-            if c.task and c is next(t for t in unit.components if t.task):
-                table.add_row(Text("training tasks", "学習課題").get(lang), "",
-                              Text("grade --train, or train TASK", "grade --train か train 課題名").get(lang),
-                              style="dim")
+        for c in unit.exercises:
+            table.add_row(c.name, f"{c.module}.py", c.title.get(lang))
+        tasks = [c for c in unit.components if c.task]
+        if tasks:
+            table.add_row(Text("training tasks", "学習課題").get(lang), "",
+                          Text("grade --train, or train TASK", "grade --train か train 課題名").get(lang), style="dim")
+        for c in tasks:
             table.add_row(c.name, f"{c.module}.py", c.title.get(lang))
         console.print(table)
     return 0
