@@ -4,7 +4,11 @@ and nothing escapes the sandbox."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -12,9 +16,14 @@ import pytest
 from conftest import FAST, ROOT, by_name, copy_reference
 
 from graders.catalogue import select
+from graders.cli import main
+from graders.instructor.gradebook import Gradebook
 from graders.results import Outcome, Status
 from graders.runner import grade
+from graders.sandbox import confine
+from graders.sandbox.client import copy_submission
 from graders.sandbox.zygote import ForkServer
+from graders.submissions import files, sources
 
 ESCAPE = Path("/tmp/grader-hostile-escape")  # must never be created
 
@@ -77,6 +86,16 @@ CASES = {
                           Status.ERROR),
     "tensor_subclass": ("class Sneaky(torch.Tensor):\n    pass\nreturn self.embedding(x).as_subclass(Sneaky)",
                         "at_forward", Status.PARTIAL),
+    # The grader's own package: loaded in the worker, but neither in sys.modules nor on disk.
+    "import_graders": ("from graders.standins.transformer import Embedder", "at_import", Status.ERROR),
+    "graders_from_sys_modules": ("import sys\nEmbedder = sys.modules['graders.standins.transformer'].Embedder",
+                                 "at_import", Status.ERROR),
+    "graders_from_project": (f"import sys; sys.path.insert(0, '{ROOT}')\nimport importlib\n"
+                             "importlib.import_module('graders.standins.transformer')", "at_import", Status.ERROR),
+    # The disk: the working directory is a small tmpfs, in bytes and in files.
+    "many_files": ("for i in range(100_000):\n    open(f'f{i}', 'w').close()", "at_init", Status.FAILING),
+    "many_bytes": ("for i in range(10_000):\n    open(f'b{i}', 'wb').write(b'x' * 200_000)", "at_init",
+                   Status.FAILING),
     "garbage_on_socket": ("import os\nfor fd in range(3, 64):\n    try: os.write(fd, b'garbage' * 100)\n"
                           "    except OSError: pass", "at_forward", Status.ERROR),
 }
@@ -160,3 +179,292 @@ def test_the_graders_environment_does_not_reach_student_code(tmp_path, monkeypat
     finally:
         server.close()
     assert embedder.status is Status.FULL_MARKS, [t.message.en for t in embedder.failures]
+
+
+# ---- the worker's file system is an allow-list ----------------------------------------------
+
+# Lists what the worker sees and looks for any copy of the answers it could execute; reports it
+# as the message of the exception it raises, then exits.
+PROBE = '''
+import glob, json, os
+found = {}
+code = os.path.dirname(os.path.dirname(__file__))
+for path in PATHS + [os.getcwd(), os.path.dirname(os.getcwd()), code, os.path.dirname(code)]:
+    try:
+        found[path] = sorted(os.listdir(path))
+    except OSError as e:
+        found[path] = type(e).__name__
+patterns = ["/*/reference/transformer/embedder.py", "/tmp/**/embedder.py", PARENT + "/*/reference/*/embedder.py",
+            ROOT + "/reference/*/embedder.py", "/proc/1/root/tmp/*/reference/*/embedder.py"]
+found["decoys"] = sorted({p for pattern in patterns for p in glob.glob(pattern, recursive=True)} - {__file__})
+found["cwd"], found["code"] = os.getcwd(), code
+found["fds"] = sorted(os.listdir("/proc/self/fd"))
+raise RuntimeError("PROBE" + json.dumps(found))
+'''
+
+
+def probe_source(paths: list[str]) -> str:
+    body = PROBE.replace("PATHS", repr(paths)).replace("PARENT", repr(str(ROOT.parent)))
+    body = body.replace("ROOT", repr(str(ROOT)))
+    return hostile(body, "at_forward")
+
+
+def children(folder: str, allowed: list[str]) -> list[str]:
+    """What a listing of `folder` shows when only `allowed` (and their parents) exist."""
+    prefix = folder.rstrip("/") + "/"
+    return sorted({p[len(prefix):].split("/")[0] for p in allowed if p.startswith(prefix)})
+
+
+def probed(report) -> dict:
+    message = next(t.message.en for t in by_name(report)["Embedder"].tests if "PROBE" in t.message.en)
+    return json.loads(message[message.index("PROBE") + 5:message.rindex("}") + 1])
+
+
+def test_the_worker_sees_exactly_the_allow_list(tmp_path, grade_submission):
+    """No decoy copy of the answers is reachable (in /tmp, in a sibling folder of the project, the
+    project itself), and every folder lists exactly what the allow-list puts there."""
+    decoys = [Path(tempfile.gettempdir()) / f"decoy-{os.getpid()}", ROOT.parent / f"decoy-{os.getpid()}"]
+    try:
+        for decoy in decoys:
+            copy_reference(decoy / "reference")
+        paths = ["/", "/tmp", "/proc", "/home", "/root", "/sys", "/dev", "/etc", str(ROOT.parent), str(ROOT),
+                 "/proc/1", "/proc/self/root"]
+        submission = copy_reference(tmp_path / "submission")
+        (submission / "transformer" / "embedder.py").write_text(probe_source(paths))
+        report = grade_submission(submission, ["Embedder"], dataclasses.replace(FAST, time_s=20.0))
+    finally:
+        for decoy in decoys:
+            shutil.rmtree(decoy, ignore_errors=True)
+    seen = probed(report)
+    if "mount-ns" not in report.sandbox:
+        pytest.skip("no mount namespace here: the allow-list is not built (see the README)")
+    assert seen["decoys"] == []
+    allowed = [*confine.allowed_paths(), seen["code"], seen["cwd"], "/proc/self", "/dev/null", "/dev/zero",
+               "/dev/urandom", "/dev/random"]
+    for path in ["/", "/tmp", "/home", "/root", "/etc", str(ROOT.parent), str(ROOT)]:
+        assert seen[path] == (children(path, allowed) or "FileNotFoundError"), path
+    assert seen["/proc"] == ["self"]
+    assert seen["/proc/1"] in ("FileNotFoundError", "SandboxViolation")  # the audit hook names it first
+    assert seen["/proc/self/root"] == seen["/"]
+    assert seen["/sys"] == "FileNotFoundError"
+    assert seen["/dev"] == ["null", "random", "urandom", "zero"]
+    assert seen[seen["cwd"]] == []  # a fresh working directory
+    for path in (str(Path(seen["code"]).parent), str(Path(seen["cwd"]).parent)):  # the scratch folder
+        assert seen[path] == children(path, allowed), path
+    assert seen["fds"] == ["0", "1", "2", "3", "4"], seen["fds"]  # stdio, the socket, listdir's own
+
+
+def test_files_do_not_persist_between_components(tmp_path, grade_submission):
+    """Embedder's worker leaves files behind; PositionalEncoder's worker (the next one of the same
+    run) finds none of them, nor anything of the previous worker."""
+    submission = copy_reference(tmp_path / "submission")
+    (submission / "transformer" / "embedder.py").write_text(hostile(
+        "open('left-behind', 'w').write('x')\nos.makedirs('deep/er', exist_ok=True)", "at_forward")
+        .replace("import torch", "import os\nimport torch", 1))
+    encoder = submission / "transformer" / "positional_encoder.py"
+    encoder.write_text("import glob as _glob\nimport os as _os\n" + encoder.read_text().replace(
+        "    def forward(self, x):\n",
+        "    def forward(self, x):\n"
+        "        if _os.listdir('.') or _glob.glob('/tmp/**/left-behind', recursive=True):\n"
+        "            raise RuntimeError('found what an earlier component left')\n", 1))
+    results = by_name(grade_submission(submission, ["Embedder", "PositionalEncoder"]))
+    assert results["Embedder"].status is Status.FULL_MARKS
+    assert results["PositionalEncoder"].status is Status.FULL_MARKS, [
+        t.message.en for t in results["PositionalEncoder"].failures]
+
+
+# ---- submissions are read safely --------------------------------------------------------------
+
+
+def _folder(tmp_path: Path) -> tuple[Path, Path]:
+    submission = copy_reference(tmp_path / "alice")
+    return submission, submission / "transformer" / "embedder.py"
+
+
+def _link_absolute(tmp_path):
+    submission, module = _folder(tmp_path)
+    module.unlink()
+    module.symlink_to(ROOT / "reference" / "transformer" / "embedder.py")
+    return submission, module
+
+
+def _link_relative(tmp_path):
+    submission, module = _folder(tmp_path)
+    module.unlink()
+    module.symlink_to(os.path.relpath(ROOT / "reference" / "transformer" / "embedder.py", module.parent))
+    return submission, module
+
+
+def _link_environ(tmp_path):
+    submission, _ = _folder(tmp_path)
+    (submission / "transformer" / "notes.py").symlink_to("/proc/self/environ")
+    return submission, submission / "transformer" / "notes.py"
+
+
+def _link_dev_zero(tmp_path):
+    submission, module = _folder(tmp_path)
+    module.unlink()
+    module.symlink_to("/dev/zero")
+    return submission, module
+
+
+def _link_folder(tmp_path):
+    submission, _ = _folder(tmp_path)
+    shutil.rmtree(submission / "rnn")
+    (submission / "rnn").symlink_to(ROOT / "reference" / "rnn")
+    return submission, submission / "rnn"
+
+
+def _fifo(tmp_path):
+    submission, module = _folder(tmp_path)
+    module.unlink()
+    os.mkfifo(module)
+    return submission, module
+
+
+def _hard_link(tmp_path):
+    submission, module = _folder(tmp_path)
+    module.unlink()
+    (tmp_path / "elsewhere.py").write_text("x = 1\n")
+    os.link(tmp_path / "elsewhere.py", module)
+    return submission, module
+
+
+def _git_head_dev_zero(tmp_path):
+    checkout = tmp_path / "bob"
+    copy_reference(checkout / "exercises")
+    (checkout / ".git").mkdir()
+    (checkout / ".git" / "HEAD").symlink_to("/dev/zero")
+    return checkout, checkout / ".git" / "HEAD"
+
+
+def _classroom_checkout(tmp_path):
+    checkout = tmp_path / "carol"
+    copy_reference(checkout / "exercises")
+    module = checkout / "exercises" / "transformer" / "attention.py"
+    module.unlink()
+    module.symlink_to(ROOT / "reference" / "transformer" / "attention.py")
+    return checkout, module
+
+
+def _notebook_folder(tmp_path):
+    folder = tmp_path / "dave"
+    folder.mkdir()
+    (folder / "lecture.ipynb").write_text(json.dumps(
+        {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+            {"cell_type": "code", "source": "x = 1\n", "metadata": {}, "outputs": [], "execution_count": None}]}))
+    (folder / "answers.ipynb").symlink_to(ROOT / "README.md")
+    return folder, folder / "answers.ipynb"
+
+
+def _notebook_subfolder(tmp_path):
+    folder, _ = _notebook_folder(tmp_path)
+    (folder / "answers.ipynb").unlink()
+    (folder / "extra").symlink_to(ROOT / "reference")
+    return folder, folder / "extra"
+
+
+UNSAFE = {
+    "absolute_link_to_reference": _link_absolute,
+    "relative_link_to_reference": _link_relative,
+    "link_to_proc_environ": _link_environ,
+    "link_to_dev_zero": _link_dev_zero,
+    "link_to_a_folder": _link_folder,
+    "fifo": _fifo,
+    "hard_link": _hard_link,
+    "git_head_to_dev_zero": _git_head_dev_zero,
+    "link_in_a_classroom_checkout": _classroom_checkout,
+    "link_in_a_notebook_folder": _notebook_folder,
+    "linked_folder_beside_notebooks": _notebook_subfolder,
+}
+
+
+@pytest.mark.parametrize("name", UNSAFE)
+def test_links_and_special_files_refuse_the_submission(name, tmp_path):
+    """Read as root outside the sandbox, a submission is only ever read as regular files: a
+    link, FIFO, device or hard link refuses it, with one line naming the file, in both languages."""
+    source, culprit = UNSAFE[name](tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    prepared = sources.prepare(source, work)
+    assert prepared.folder is None
+    assert prepared.problem is not None
+    for text in (prepared.problem.en, prepared.problem.ja):
+        assert "\n" not in text and culprit.name in text, text
+    assert "reference" not in json.dumps([str(p) for p in work.rglob("*")])
+
+
+def test_the_sandbox_copy_refuses_links_too(tmp_path):
+    """The sandbox's own copy (used by `grade` on a folder) reads the same way."""
+    submission, _ = _link_absolute(tmp_path)
+    with pytest.raises(files.UnsafeFile, match=r"embedder\.py is a symbolic link"):
+        copy_submission(submission, tmp_path / "copy")
+
+
+def test_grade_refuses_a_linked_module_in_one_line(tmp_path, capsys):
+    submission, _ = _link_relative(tmp_path)
+    assert main(["grade", str(submission), "-c", "Embedder", "--lang", "ja"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "シンボリックリンク" in err and "embedder.py" in err and "Traceback" not in err
+
+
+def test_reading_limits(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(30):
+        (folder / f"m{i}.py").write_text("x = 1\n" * 100)
+    with pytest.raises(files.UnsafeFile, match="more than 20 files"):
+        files.walk(folder, (".py",), files.FileLimits(max_files=20))
+    with pytest.raises(files.UnsafeFile, match="add up to more than"):
+        list(files.read_all(folder, (".py",), files.FileLimits(max_total_bytes=10_000)))
+
+
+# ---- a batch: classmates cannot see each other; a bad submission costs only itself -------------
+
+# Wrong on purpose unless it finds a classmate's embedder.py somewhere and executes it.
+SEARCHER = '''
+import glob, os
+import torch
+from torch import nn
+
+def _classmate():
+    mine = os.path.realpath(__file__)
+    for pattern in ("/tmp/**/transformer/embedder.py", "/*/**/embedder.py"):
+        for path in glob.glob(pattern, recursive=True):
+            if os.path.realpath(path) != mine:
+                scope = {}
+                exec(open(path).read(), scope)
+                return scope["Embedder"]
+    return None
+
+class Embedder(nn.Module):
+    def __init__(self, vocab_size, d_model):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, d_model)
+        found = _classmate()
+        self.inner = found(vocab_size, d_model) if found else None
+
+    def forward(self, x):
+        return self.inner(x) if self.inner is not None else self.embedding(x) * 0
+'''
+BOMB = "x = " + " + ".join(["1"] * 20_000) + "\n"
+
+
+def test_batch_classmates_cannot_see_each_other_and_a_bomb_costs_only_itself(tmp_path):
+    folder = tmp_path / "class"
+    for name in ("alice", "bob", "carol"):
+        copy_reference(folder / name)
+    for name in ("bob", "carol"):
+        (folder / name / "transformer" / "embedder.py").write_text(SEARCHER)
+    (folder / "mallory").mkdir()
+    (folder / "mallory" / "bomb.ipynb").write_text(json.dumps(
+        {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+            {"cell_type": "code", "source": BOMB, "metadata": {}, "outputs": [], "execution_count": None}]}))
+    db = tmp_path / "gb.sqlite"
+    code = main(["batch", str(folder), "--db", str(db), "--workers", "2", "--lang", "en", "-c", "Embedder"])
+    assert code == 1  # mallory's notebook could not be read; everyone else was graded
+    with Gradebook(db) as book:
+        attempts = {a.student_id: a for a in book.attempts()}
+        assert "\n" not in (attempts["mallory"].error or "\n") and "bomb.ipynb" in attempts["mallory"].error
+        status = {s: by_name(book.report(attempts[s]))["Embedder"].status for s in ("alice", "bob", "carol")}
+    assert status == {"alice": Status.FULL_MARKS, "bob": Status.PARTIAL, "carol": Status.PARTIAL}

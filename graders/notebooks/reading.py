@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..submissions import files
 from .program import Origin, Program, parse_cells
 
 SUFFIX = ".ipynb"
@@ -26,10 +27,10 @@ def read_notebook(path: Path) -> Any:
     notebooks from Colab and old Jupyter versions often fail it in harmless ways."""
     if not path.exists():
         raise NotebookError(f"{path} does not exist")
-    if not path.is_file():
-        raise NotebookError(f"{path} is not a file")
-    try:
-        text = path.read_bytes().decode("utf-8")
+    try:  # a regular file only, within the size limit (never a link, device or FIFO)
+        text = files.read(path).decode("utf-8")
+    except files.UnsafeFile as e:
+        raise NotebookError(str(e)) from None
     except OSError as e:
         raise NotebookError(f"cannot read {path}: {e.strerror}") from None
     except UnicodeDecodeError:
@@ -38,6 +39,8 @@ def read_notebook(path: Path) -> Any:
 
     try:
         data = nbformat.reader.parse_json(text)
+    except (RecursionError, MemoryError):  # JSON nested thousands deep
+        raise NotebookError(f"{path} cannot be read: it is nested too deeply or too large") from None
     except nbformat.reader.NotJSONError:
         raise NotebookError(
             f"{path} is not valid JSON (truncated, or not a notebook); download it again from Jupyter or Colab"
@@ -57,7 +60,7 @@ def read_notebook(path: Path) -> Any:
             part["metadata"] = {}
     try:
         return nbformat.v4.to_notebook_json(data)  # source lists joined into strings
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
+    except Exception as e:  # any malformed structure (or nesting too deep): this notebook's error
         raise NotebookError(f"{path} is not a Jupyter notebook ({type(e).__name__})") from None
 
 
@@ -87,4 +90,9 @@ def load_program(path: Path) -> Program:
     if not cells:
         raise NotebookError(f"{path} has no code cells: nothing to grade")
     name = path.name
-    return parse_cells(name, ((Origin(name, position), source) for position, source in cells), owner(notebook))
+    try:
+        return parse_cells(name, ((Origin(name, position), source) for position, source in cells), owner(notebook))
+    except NotebookError:
+        raise
+    except Exception as e:  # RecursionError from a 20,000-term expression, MemoryError, ...
+        raise NotebookError(f"{path} cannot be read: {type(e).__name__} while parsing its code cells") from None

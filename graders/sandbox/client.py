@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue import Component
+from ..submissions import files
 from . import wire
 from .settings import Settings
 from .zygote import ForkServer
@@ -77,8 +78,9 @@ class Sandbox:
         self.hidden_modules = hidden_modules
         self.owns_server = server is None  # a server handed in outlives this run (tests share one)
         self.server = server or ForkServer()
+        # 0700 and the grader's: no other user, and no worker, reaches it on the host. A worker
+        # sees its own copy of the code and nothing else of it, bound into its root (confine.py).
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-"))
-        os.chmod(self.scratch, 0o755)  # workers may run as nobody and must reach their copy
         self.copies: dict[Path, Path] = {}
         self.count = 0
 
@@ -96,7 +98,7 @@ class Sandbox:
         """Fork a worker with an empty working folder; returns its socket, pid and output file."""
         self.count += 1
         home = self.scratch / f"{self.count}-{component.name}"
-        workdir = home / "work"
+        workdir = home / "work"  # the mount point of the worker's root; its working directory
         workdir.mkdir(parents=True)
         output = home / "output.txt"
         config = {
@@ -131,16 +133,21 @@ class Sandbox:
         self.close()
 
 
-def copy_submission(submission: Path, workdir: Path) -> None:
-    """Copy the submission's Python files (nothing else is needed, nothing large travels)."""
-    workdir.mkdir(parents=True)
-    for source in submission.rglob("*.py"):
-        relative = source.relative_to(submission)
-        if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
-            continue
-        target = workdir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+def copy_submission(submission: Path, target: Path) -> None:
+    """Copy the submission's Python files (nothing else is needed, nothing large travels), read
+    safely (submissions.files: regular files only, within limits; UnsafeFile otherwise). The
+    copy is world-readable below the private scratch folder: a worker that runs as nobody
+    reads it through the bind mount in its root."""
+    target.mkdir(parents=True)
+    target.chmod(0o755)
+    for source, data in files.read_all(submission, (".py",)):
+        copy = target / source.relative_to(submission)
+        for folder in reversed(copy.relative_to(target).parents[:-1]):
+            if not (target / folder).is_dir():
+                (target / folder).mkdir()
+                (target / folder).chmod(0o755)
+        copy.write_bytes(data)
+        copy.chmod(0o644)
 
 
 class Worker:

@@ -10,13 +10,17 @@ layers that took effect, in the order they were applied:
     Address space, open files, processes, file size and CPU time limits (``rlimits-partial``
     when some of them could not be set, e.g. RLIMIT_AS on macOS).
 ``mount-ns``
-    A private mount namespace (root, or an unprivileged user namespace) in which every hidden
-    folder is covered by an empty read-only tmpfs: hidden files cannot be read, listed or
-    even stat()ed, whatever trick student code uses.
+    A private mount namespace (root, or an unprivileged user namespace) whose root is built,
+    not masked: an empty tmpfs holding only the allow-list (:func:`allowed_paths`: the
+    standard library, the site-packages of torch and numpy, the shared libraries), the
+    student's code (``Policy.code``), a working directory on a tmpfs of its own limited in
+    bytes and inodes (``Limits.disk_kb``, ``Limits.disk_files``; gone with the worker),
+    /dev/{null,zero,urandom,random} and /proc/self. Nothing else exists for the worker: not
+    /tmp, not home folders, not the project, not another checkout or another submission.
 ``ro-fs``
-    In that namespace every mount is made read-only except a bind mount of the working copy,
-    so nothing outside the working copy can be written, by Python or by native code
-    (``torch.save`` to a path writes from C++ and never raises an audit event).
+    In that namespace every mount is made read-only except the working directory, so
+    nothing else can be written, by Python or by native code (``torch.save`` to a path
+    writes from C++ and never raises an audit event).
 ``net-ns``
     A fresh network namespace with no usable interface.
 ``nobody``
@@ -85,18 +89,23 @@ class Limits:
     processes: int = 256  # RLIMIT_NPROC (only effective for non-root uids; threads count too)
     output_kb: int = 1024  # RLIMIT_FSIZE: no file, the stdout/stderr log included, grows beyond
     cpu_s: int = 600  # RLIMIT_CPU backstop against orphans; the grader enforces the real limit
+    disk_kb: int = 32 * 1024  # the working directory's tmpfs (mount-ns only)
+    disk_files: int = 1000  # files and folders in it
 
 
 @dataclass(frozen=True)
 class Policy:
     """What the worker may touch."""
 
-    workdir: Path  # the worker's working copy: the only place it may write; confine() chdirs
-    hidden: tuple[Path, ...]  # folders it may not read (nor list, nor stat)
+    workdir: Path  # the only place it may write (an empty tmpfs under mount-ns); confine() chdirs
+    # Folders it may not read: absent from the built root anyway (covered should one lie inside
+    # an allowed folder); the audit hook names the attempt, and guards where mount-ns is missing.
+    hidden: tuple[Path, ...]
     limits: Limits = field(default_factory=Limits)
     # Modules it may not import, with their submodules (e.g. "reference", "graders.suites"):
     # hidden folders already make them unreadable; this names the attempt as a violation.
     hidden_modules: tuple[str, ...] = ()
+    code: tuple[Path, ...] = ()  # the student's code: bound read-only into the built root
 
 
 class SandboxViolation(PermissionError):
@@ -122,6 +131,7 @@ def confine(policy: Policy) -> tuple[str, ...]:
     was entered but could not be set up consistently (the worker must not go on then).
     """
     workdir = os.path.realpath(policy.workdir)
+    allowed = _ALLOWED or allowed_paths()
     if not os.path.isdir(workdir):
         raise FileNotFoundError(errno.ENOENT, "sandbox: working copy not found", workdir)
     hidden = tuple(os.path.realpath(h) for h in policy.hidden)
@@ -135,11 +145,14 @@ def confine(policy: Policy) -> tuple[str, ...]:
     applied.append(_apply_rlimits(policy.limits))
     in_userns = False
     if libc is not None:
-        names, in_userns = _enter_namespaces(libc, arch, workdir, hidden, nobody_ids)
+        names, in_userns = _enter_namespaces(libc, arch, policy, workdir, hidden, allowed, nobody_ids)
         applied += names
-    # After the namespace work: the bind mount of the working copy now sits on top, and a cwd
-    # taken before it would still point into the (read-only) mount below.
+    # After the namespace work: a cwd taken before it would point into the old root.
     os.chdir(workdir)
+    # The one writable place is where temporary files go too (tempfile caches its choice).
+    os.environ["TMPDIR"] = workdir
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = workdir
     if nobody_ids is not None and not in_userns and _become_nobody(
         workdir, hidden, nobody_ids, libc
     ):
@@ -225,10 +238,7 @@ _MS_PRIVATE = 1 << 18
 _MNT_DETACH = 2
 _MOUNT_ATTR_RDONLY = 0x1
 _AT_FDCWD = -100
-_AT_EMPTY_PATH = 0x1000
 _AT_RECURSIVE = 0x8000
-_OPEN_TREE_CLONE = 1
-_MOVE_MOUNT_F_EMPTY_PATH = 0x4
 # <linux/prctl.h>, <linux/seccomp.h>, <linux/capability.h>
 _PR_SET_PDEATHSIG = 1
 _PR_GET_PDEATHSIG = 2
@@ -342,8 +352,10 @@ class _MountAttr(ctypes.Structure):  # struct mount_attr, <linux/mount.h>
 def _enter_namespaces(
     libc: ctypes.CDLL,
     arch: _Arch | None,
+    policy: Policy,
     workdir: str,
     hidden: tuple[str, ...],
+    allowed: tuple[str, ...],
     nobody_ids: tuple[int, int] | None,
 ) -> tuple[list[str], bool]:
     """Unshare what we can; return (layer names, whether we are now in a new user namespace)."""
@@ -368,14 +380,19 @@ def _enter_namespaces(
     if in_userns:
         _map_own_ids()
     names: list[str] = []
-    if got & _CLONE_NEWNS:
-        expose_to = None if in_userns else nobody_ids
-        names += _setup_mounts(libc, arch, workdir, hidden, expose_to)
+    # Never let our mounts propagate back to the host's namespace (nothing may be mounted
+    # before this), then build the root; pivot_root needs a syscall number (arch).
+    if got & _CLONE_NEWNS and arch is not None and libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) == 0:
+        owner = nobody_ids if nobody_ids is not None and not in_userns else (os.geteuid(), os.getegid())
+        if _build_root(libc, arch, policy, workdir, hidden, allowed, owner):
+            names.append("mount-ns")
+            if _make_readonly_except(libc, arch, workdir):
+                names.append("ro-fs")
     if got & _CLONE_NEWNET:
         names.append("net-ns")
     if in_userns:
-        # We hold every capability inside the new user namespace, enough to unmount the tmpfs
-        # over a hidden folder. Drop them all now that the mounts are in place.
+        # We hold every capability inside the new user namespace, enough to undo the mounts.
+        # Drop them all now that the mounts are in place.
         _drop_capabilities(libc)
     return names, in_userns
 
@@ -408,37 +425,108 @@ def _drop_capabilities(libc: ctypes.CDLL) -> None:
     _check(libc.capset(header, data), "dropping capabilities")
 
 
-def _setup_mounts(
+# The allow-list. What a worker needs of the machine besides its working directory and the
+# student's code: the interpreter's standard library and the site-packages that hold torch and
+# numpy (sysconfig's paths: a venv's own site-packages, never the project around it), and the
+# shared libraries their extension modules load lazily. Everything else is simply absent.
+_LIBRARY_DIRS = ("/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32")
+_SYSTEM_FILES = ("/etc/ld.so.cache",)  # how the loader finds a library by name
+_DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
+_ROOT_OPTIONS = b"size=1m,nr_inodes=4096,mode=0755"  # the skeleton: folders and mount points
+
+
+def allowed_paths() -> tuple[str, ...]:
+    """The folders and files bound read-only into every worker's root (see _LIBRARY_DIRS)."""
+    import sysconfig  # here: confine() itself imports nothing once the worker is forked
+
+    found = [sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")]
+    found += [p for p in _LIBRARY_DIRS + _SYSTEM_FILES if os.path.exists(p)]
+    return tuple(dict.fromkeys(os.path.abspath(p) for p in found if os.path.exists(p)))
+
+
+def _build_root(
     libc: ctypes.CDLL,
-    arch: _Arch | None,
+    arch: _Arch,
+    policy: Policy,
     workdir: str,
     hidden: tuple[str, ...],
-    expose_to: tuple[int, int] | None,
-) -> list[str]:
-    # Never let our mounts propagate back to the host's namespace. Without this nothing else
-    # may be mounted.
-    if libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
-        return []
-    masked = True
-    for folder in hidden:
-        if not os.path.isdir(folder):
-            continue  # nothing to hide (the audit hook still refuses the path)
-        opts = b"size=4k,mode=0555"
-        flags = _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
-        if libc.mount(b"tmpfs", os.fsencode(folder), b"tmpfs", flags, opts) != 0:
-            masked = False
-    names = ["mount-ns"] if masked else []
-    # The working copy becomes a mount of its own so that it can stay writable below.
-    wd = os.fsencode(workdir)
-    bound = libc.mount(wd, wd, None, _MS_BIND | _MS_REC, None) == 0
-    if expose_to is not None and arch is not None:
-        # A tree around a hidden folder may only be exposed when the folder is masked: the
-        # clone carries the mask along.
-        needed = _paths_nobody_needs(workdir, hidden, around_hidden=masked)
-        _expose_paths(libc, arch, needed, *expose_to)
-    if bound and arch is not None and _make_readonly_except(libc, arch, workdir):
-        names.append("ro-fs")
-    return names
+    allowed: tuple[str, ...],
+    owner: tuple[int, int],
+) -> bool:
+    """Replace this mount namespace's root by one built from the allow-list; False (nothing
+    changed) where the kernel refuses a step.
+
+    The new root is a tmpfs mounted over the (empty) working directory. It holds, at their
+    usual paths so that loaded modules keep their file names: read-only binds of
+    allowed_paths() and of the student's code (policy.code), the working directory as a tmpfs
+    of its own limited in size and inodes (gone when the worker ends), /dev/{null,zero,
+    urandom,random}, and /proc/self only (no other process is visible). Then pivot_root, and
+    the old root is detached: no path leads back to it.
+    """
+    top = os.fsencode(workdir)
+    if libc.mount(b"tmpfs", top, b"tmpfs", _MS_NOSUID | _MS_NODEV, _ROOT_OPTIONS) != 0:
+        return False
+    try:
+        for path in (*allowed, *(os.path.abspath(c) for c in policy.code)):
+            real = os.path.realpath(path)
+            if os.path.islink(path) and os.path.dirname(path) == "/":
+                _link(workdir, path)  # /lib -> usr/lib: the link itself (its target is bound)
+                continue
+            # At the path modules were loaded from, and at the real path if a link led there.
+            for target in dict.fromkeys((path, real)):
+                _bind(libc, real, workdir + target)
+        for folder in hidden:  # inside an allowed folder (a non-editable install): covered
+            if os.path.isdir(workdir + folder):
+                _check(libc.mount(b"tmpfs", os.fsencode(workdir + folder), b"tmpfs",
+                                  _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC,
+                                  b"size=4k,mode=0555"), f"covering {folder}")
+        for device in _DEVICES:
+            if os.path.exists(device):
+                _bind(libc, device, workdir + device)
+        _bind(libc, os.path.realpath("/proc/self"), workdir + "/proc/self")
+        limits = policy.limits
+        options = b"size=%dk,nr_inodes=%d,mode=0700,uid=%d,gid=%d" % (
+            limits.disk_kb, limits.disk_files, *owner)
+        _mkdirs(workdir + workdir)
+        _check(libc.mount(b"tmpfs", os.fsencode(workdir + workdir), b"tmpfs",
+                          _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, options), "mounting the working directory")
+        os.chdir(workdir)
+        _check(_syscall(libc, arch.nr["pivot_root"], b".", b"."), "pivot_root")
+    except OSError:
+        os.chdir("/")
+        libc.umount2(top, _MNT_DETACH)
+        return False
+    # The old root is stacked on the new one now; detaching it leaves only the new root.
+    _check(libc.umount2(b".", _MNT_DETACH), "detaching the old root")
+    os.chdir("/")
+    return True
+
+
+def _mkdirs(path: str) -> None:
+    """Create path and its missing parents, each 0755 whatever the umask (nobody must pass)."""
+    missing = []
+    while not os.path.lexists(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for folder in reversed(missing):
+        os.mkdir(folder)
+        os.chmod(folder, 0o755)
+
+
+def _bind(libc: ctypes.CDLL, source: str, target: str) -> None:
+    """Bind `source` (a folder or a file) at `target`, a path in the new root."""
+    if os.path.isdir(source):
+        _mkdirs(target)
+    elif not os.path.lexists(target):
+        _mkdirs(os.path.dirname(target))
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+    _check(libc.mount(os.fsencode(source), os.fsencode(target), None, _MS_BIND | _MS_REC, None),
+           f"binding {source}")
+
+
+def _link(root: str, path: str) -> None:
+    if not os.path.lexists(root + path):
+        os.symlink(os.readlink(path), root + path)
 
 
 def _make_readonly_except(libc: ctypes.CDLL, arch: _Arch, workdir: str) -> bool:
@@ -516,83 +604,18 @@ def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
-def _paths_nobody_needs(
-    workdir: str, hidden: tuple[str, ...], *, around_hidden: bool = True
-) -> list[str]:
+def _paths_nobody_needs(workdir: str, hidden: tuple[str, ...]) -> list[str]:
     """The working copy and every import root: after the uid switch, lazy imports must work."""
     paths = [workdir]
     for entry in sys.path:
         if not entry or not os.path.isabs(entry):
             continue  # '' and relative entries mean the cwd: the working copy
         real = os.path.realpath(entry)
-        if not os.path.exists(real) or _under(real, workdir):
-            continue
-        if any(_under(real, h) for h in hidden):
-            continue  # never expose a hidden folder
-        if not around_hidden and any(_under(h, real) for h in hidden):
+        if not os.path.exists(real) or _under(real, workdir) or any(_under(real, h) for h in hidden):
             continue
         paths.append(real)
     return paths
 
-
-def _expose_paths(libc: ctypes.CDLL, arch: _Arch, paths: list[str], uid: int, gid: int) -> None:
-    """Make each path reachable by uid/gid inside our mount namespace.
-
-    A root-only folder on the way (``/root`` holding a pyenv interpreter, a 0700 temporary
-    folder holding the working copy) is covered by a tmpfs skeleton of 0755 folders down to
-    the paths we need, onto which clones of those paths are mounted. This also hides the rest
-    of that folder. Best effort: on any failure the folder is left as it was, and the caller
-    then sees the path is still unreachable and skips the "nobody" layer.
-    """
-    groups: dict[str, list[str]] = {}
-    for path in paths:
-        blocked = _first_blocked_ancestor(path, uid, gid)
-        if blocked is not None:
-            groups.setdefault(blocked, []).append(path)
-    for top, members in groups.items():
-        # Keep only the outermost paths: a clone carries everything below it.
-        members = sorted(set(members))
-        keep = [p for p in members if not any(q != p and _under(p, q) for q in members)]
-        fds: list[int] = []
-        try:
-            for path in keep:
-                fd = _syscall(libc, arch.nr["open_tree"], _AT_FDCWD, os.fsencode(path),
-                              _OPEN_TREE_CLONE | _AT_RECURSIVE | os.O_CLOEXEC)  # Linux 5.2+
-                _check(0 if fd >= 0 else -1, f"cloning {path}")
-                fds.append(fd)
-            kinds = [os.path.isdir(path) for path in keep]
-            opts = b"size=1m,mode=0755"
-            _check(libc.mount(b"tmpfs", os.fsencode(top), b"tmpfs", _MS_NOSUID | _MS_NODEV, opts),
-                   f"covering {top}")
-            try:
-                for path, fd, is_dir in zip(keep, fds, kinds, strict=True):
-                    _make_mountpoint(path, top, is_dir=is_dir)
-                    _check(_syscall(libc, arch.nr["move_mount"], fd, b"", _AT_FDCWD,
-                                    os.fsencode(path), _MOVE_MOUNT_F_EMPTY_PATH),
-                           f"mounting {path}")
-            except OSError:
-                libc.umount2(os.fsencode(top), _MNT_DETACH)
-                raise
-        except OSError:
-            continue
-        finally:
-            for fd in fds:
-                os.close(fd)
-
-
-def _make_mountpoint(path: str, top: str, *, is_dir: bool) -> None:
-    """Create path (and folders down to it) inside the fresh tmpfs at `top`, world-readable."""
-    rel = os.path.relpath(path, top).split("/")
-    current = top
-    for i, part in enumerate(rel):
-        current = os.path.join(current, part)
-        last = i == len(rel) - 1
-        if last and not is_dir:
-            os.close(os.open(current, os.O_CREAT | os.O_WRONLY, 0o644))
-            os.chmod(current, 0o644)
-        elif not os.path.isdir(current):
-            os.mkdir(current)
-            os.chmod(current, 0o755)  # explicit: the umask must not make it unreachable
 
 
 # --------------------------------------------------------------------------------------------
@@ -789,10 +812,14 @@ def _references(modules: list[types.ModuleType], targets: list[object]) -> list[
 _PREPARED: tuple[set[str], list[tuple[dict, str]]] | None = None
 
 
+_ALLOWED: tuple[str, ...] = ()  # allowed_paths(), found once by prepare()
+
+
 def prepare() -> None:
-    """Called once in the fork server before it forks workers (see _PREPARED)."""
-    global _PREPARED
+    """Called once in the fork server before it forks workers (see _PREPARED, _ALLOWED)."""
+    global _PREPARED, _ALLOWED
     _PREPARED = (set(sys.modules), _references(list(sys.modules.values()), _unaudited_originals()))
+    _ALLOWED = allowed_paths()
 
 
 def _neutralise_unaudited_entry_points() -> None:

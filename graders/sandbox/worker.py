@@ -438,6 +438,14 @@ def redirect_output(path: Path) -> None:
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
 
 
+def forget_the_grader() -> None:
+    """Student code cannot import the grader's package (stand-ins, suites, data sets): what this
+    worker needs of it is loaded and referenced here, its files are outside the worker's root,
+    and its modules leave sys.modules."""
+    for name in [n for n in sys.modules if n == "graders" or n.startswith("graders.")]:
+        del sys.modules[name]
+
+
 def serve(sock: socket.socket, config: dict[str, Any]) -> NoReturn:
     """Run in the forked child: set up, confine, then answer until the grader hangs up."""
     os.setsid()
@@ -447,9 +455,10 @@ def serve(sock: socket.socket, config: dict[str, Any]) -> NoReturn:
     redirect_output(Path(config["output"]))
     worker = Worker(config)
     policy = Policy(workdir, tuple(Path(p) for p in config["hidden"]), Limits(**config["limits"]),
-                    tuple(config["hidden_modules"]))
+                    tuple(config["hidden_modules"]), (Path(config["code"]),))
     layers = confine(policy)
     worker.baseline = fingerprint()
+    forget_the_grader()
     wire.send(sock, wire.encode({"pid": os.getpid(), "layers": list(layers)}))
     while True:
         try:

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
+_LOADED: dict[str, dict[str, Any]] = {}  # by unit: a sandbox worker cannot import them again
+
 
 def standins(unit: str) -> dict[str, Any]:
     """Component name -> test double, for one unit."""
-    if unit == "transformer":
-        from . import transformer
+    if unit not in _LOADED:
+        if unit == "transformer":
+            from . import transformer
 
-        return transformer.STANDINS
-    if unit == "rnn":
-        from . import rnn
+            _LOADED[unit] = transformer.STANDINS
+        elif unit == "rnn":
+            from . import rnn
 
-        return rnn.STANDINS
-    return {}
+            _LOADED[unit] = rnn.STANDINS
+        else:
+            return {}
+    return _LOADED[unit]

@@ -10,9 +10,13 @@ everyone again.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
+
+from . import files
 
 ROOT = Path(__file__).resolve().parents[2]
 # Whatever can change a grade: the suites and how they run, and the answers they compare with.
@@ -22,32 +26,26 @@ GRADER_PARTS = (
     "graders/runner.py", "graders/catalogue.py", "graders/diagnoses.py", "graders/results.py",
     "reference",
 )
+GIT_FILE_BYTES = 1 << 20  # HEAD, a ref, packed-refs: more is no repository we need to read
 _HEX40 = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")  # SHA-1, or SHA-256 repositories
 
 
 def graded_files(folder: Path) -> list[Path]:
-    """The files the sandbox copies for grading, in a stable order.
-
-    The same rule as sandbox/client.copy_submission: Python files, nothing under a dot-folder
-    or __pycache__. Hashing exactly those makes a changed README or a new .pyc no change.
-    """
-    found = []
-    for path in folder.rglob("*.py"):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
-            continue
-        if path.is_file():
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+    """The files the sandbox copies for grading, in a stable order: Python files, nothing under
+    a dot-folder or __pycache__ (files.walk, which also refuses links and special files).
+    Hashing exactly those makes a changed README or a new .pyc no change."""
+    return files.walk(folder, (".py",))
 
 
-def tree_hash(files: Iterable[Path], base: Path) -> str:
+def tree_hash(paths: Iterable[Path], base: Path) -> str:
     """sha256 over each file's relative path and contents (lengths framed, so that moving
-    bytes from one file to the next changes the hash)."""
+    bytes from one file to the next changes the hash); read safely (files.read)."""
     digest = hashlib.sha256()
-    for path in files:
+    budget = files.LIMITS.max_total_bytes
+    for path in paths:
         name = path.relative_to(base).as_posix().encode()
-        data = path.read_bytes()
+        data = files.read(path, budget)
+        budget -= len(data)
         digest.update(len(name).to_bytes(4, "big") + name + len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()
@@ -60,7 +58,8 @@ def content_hash(folder: Path) -> str:
 
 def file_hash(path: Path) -> str:
     """The identity of a file that could not be opened as a submission (a broken zip)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def grader_version(root: Path = ROOT) -> str:
@@ -82,22 +81,37 @@ def git_commit(folder: Path) -> str | None:
     of a checkout), read from .git directly: no git binary needed, nothing executed.
 
     Handles a .git folder or a .git file (worktrees, submodules), a detached HEAD, loose and
-    packed refs. None when there is no repository or the commit cannot be read.
+    packed refs. None when there is no repository or the commit cannot be read. Every file is
+    read as files.read does (a link or a device in .git refuses the submission: UnsafeFile).
     """
     for candidate in (folder, folder.parent) if folder.name == "exercises" else (folder,):
-        git = candidate / ".git"
-        if git.is_file():
+        git: Path | None = candidate / ".git"
+        mode = _mode(git)
+        if stat.S_ISREG(mode):
             git = _gitdir_from_file(git)
-        if git is not None and git.is_dir():
+        elif stat.S_ISLNK(mode):
+            files.read(git)  # refuses it, naming it
+        if git is not None and stat.S_ISDIR(_mode(git)):
             return _resolve_head(git)
     return None
 
 
-def _gitdir_from_file(dotgit: Path) -> Path | None:
+def _mode(path: Path) -> int:
     try:
-        line = dotgit.read_text(errors="replace").strip()
+        return os.lstat(path).st_mode
     except OSError:
+        return 0
+
+
+def _text(path: Path) -> str | None:
+    """A small metadata file's text; None when it is missing."""
+    if not _mode(path):
         return None
+    return files.read(path, GIT_FILE_BYTES).decode(errors="replace")
+
+
+def _gitdir_from_file(dotgit: Path) -> Path | None:
+    line = (_text(dotgit) or "").strip()
     if not line.startswith("gitdir:"):
         return None
     path = Path(line.partition(":")[2].strip())
@@ -105,10 +119,7 @@ def _gitdir_from_file(dotgit: Path) -> Path | None:
 
 
 def _resolve_head(git: Path) -> str | None:
-    try:
-        head = (git / "HEAD").read_text(errors="replace").strip()
-    except OSError:
-        return None
+    head = (_text(git / "HEAD") or "").strip()
     for _ in range(5):  # symbolic refs may chain; a loop is a broken repository
         if _HEX40.match(head):
             return head
@@ -123,17 +134,16 @@ def _resolve_head(git: Path) -> str | None:
 
 def _read_ref(git: Path, ref: str) -> str | None:
     common = git
-    commondir = git / "commondir"  # a worktree keeps its refs in the main repository
-    if commondir.is_file():
-        common = (git / commondir.read_text().strip()).resolve()
+    commondir = _text(git / "commondir")  # a worktree keeps its refs in the main repository
+    if commondir is not None:
+        common = git / commondir.strip()
     for base in (git, common):
-        loose = base / ref
-        if loose.is_file():
-            return loose.read_text(errors="replace").strip()
-    packed = common / "packed-refs"
-    if packed.is_file():
-        for line in packed.read_text(errors="replace").splitlines():
-            value, _, name = line.partition(" ")
-            if name.strip() == ref and _HEX40.match(value):
-                return value
+        loose = _text(base / ref)
+        if loose is not None:
+            return loose.strip()
+    packed = _text(common / "packed-refs")
+    for line in (packed or "").splitlines():
+        value, _, name = line.partition(" ")
+        if name.strip() == ref and _HEX40.match(value):
+            return value
     return None

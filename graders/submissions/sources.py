@@ -17,12 +17,13 @@ only inside a zip is a lone top folder ("alice/", "repo-main/") looked through.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalogue import COMPONENTS
 from ..i18n import Text
-from . import fingerprint, safezip
+from . import files, fingerprint, safezip
 
 NOTEBOOK = ".ipynb"
 MAX_WRAPPERS = 3  # "alice.zip" -> "alice/" -> "hw1-main/" -> exercises: deep enough
@@ -93,9 +94,26 @@ def find(paths: list[Path]) -> list[Path]:
 def prepare(source: Path, workdir: Path) -> Prepared:
     """Make `source` gradable under `workdir` (a fresh folder for this submission only).
 
-    Nothing here raises for a student's mistake (a broken zip, an unreadable notebook): the
-    problem is returned, and the batch records it for that student alone.
+    Nothing here raises for what a student hands in (a broken zip, an unreadable notebook, a
+    link, a FIFO, a file too large, a notebook that crashes the parser): the problem is
+    returned, and the batch records it for that student alone.
     """
+    try:
+        return _prepare(source, workdir)
+    except files.UnsafeFile as e:
+        return Prepared(None, _name_hash(source), problem=e.text)
+    except Exception as e:  # RecursionError, MemoryError, an OSError on a strange file, ...
+        reason = f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
+        return Prepared(None, _name_hash(source), problem=Text(
+            f"the submission cannot be read ({reason})", f"提出物を読めません（{reason}）"))
+
+
+def _name_hash(source: Path) -> str:
+    """The identity of a submission that could not be read: its name (nothing else is safe)."""
+    return hashlib.sha256(str(source).encode()).hexdigest()
+
+
+def _prepare(source: Path, workdir: Path) -> Prepared:
     kind = kind_of(source)
     if kind == "zip":
         return _prepare_zip(source, workdir)
@@ -138,10 +156,11 @@ def _prepare_notebooks(source: Path, workdir: Path) -> Prepared:
     from ..notebooks.reading import NotebookError
     from ..notebooks.submission import materialize
 
+    notebooks = files.walk(source, (NOTEBOOK,))  # refuses a link anywhere in the folder
     try:
         materialized = materialize([source], workdir / "notebooks")
     except NotebookError as e:
-        return Prepared(None, fingerprint.tree_hash(sorted(source.rglob(f"*{NOTEBOOK}")), source), problem=Text(
+        return Prepared(None, fingerprint.tree_hash(notebooks, source), problem=Text(
             f"the notebooks cannot be read: {e}", f"ノートブックを読めません：{e}"))
     folder = materialized.folder
     # The hash is of the modules routed out of the notebooks: re-running a notebook changes
