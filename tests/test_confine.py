@@ -91,8 +91,8 @@ import torch
 torch.set_num_threads(1)
 from graders.sandbox.confine import Limits, Policy, SandboxViolation, confine
 
-work, hidden = Path(CFG["workdir"]), Path(CFG["hidden"])
-sys.path.insert(0, str(work))
+work, hidden, code = Path(CFG["workdir"]), Path(CFG["hidden"]), Path(CFG["code"])
+sys.path.insert(0, str(code))
 parent, child = socket.socketpair()
 profiled = []
 
@@ -106,7 +106,7 @@ def profiler(frame, event, arg):
 sys.setprofile(profiler)
 lazy = ["colorsys", "fractions", "statistics", "torch.nn.utils.parametrize"]
 RESULTS["not_loaded_before"] = [name for name in lazy if name not in sys.modules]
-layers = confine(Policy(work, (hidden,), Limits(memory_mb=512, output_kb=64)))
+layers = confine(Policy(work, (hidden,), Limits(memory_mb=512, output_kb=64), code=(code,)))
 RESULTS["layers"] = list(layers)
 RESULTS["uid"] = os.getuid()
 RESULTS["seccomp_mode"] = proc_status("Seccomp")
@@ -247,10 +247,13 @@ def _():
     import fractions
     return str(fractions.Fraction(1, 3))
 
-@check("student_module")
+@check("student_module")  # read-only, from the student's code bound into the worker's root
 def _():
     import student
-    return student.ANSWER, open("student.py").read().strip()
+    return student.ANSWER, open(code / "student.py").read().strip()
+
+@check("write_code")
+def _(): return open(code / "student.py", "a").write("x")
 
 @check("lo_only")
 def _(): return lo_only()
@@ -374,7 +377,7 @@ libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG, as the worker's die_
 sys.path[:] = sys.path[:1]
 RESULTS["became"] = sandbox._become_nobody(CFG["workdir"], (), sandbox._nobody_ids(), libc)
 RESULTS["uid"] = os.getuid()
-RESULTS["owner"] = os.stat(os.path.join(CFG["workdir"], "student.py")).st_uid
+RESULTS["owner"] = os.stat(os.path.join(CFG["workdir"], "notes.txt")).st_uid
 value = ctypes.c_int(0)
 libc.prctl(2, ctypes.addressof(value), 0, 0, 0)  # PR_GET_PDEATHSIG
 RESULTS["pdeath"] = value.value
@@ -411,19 +414,21 @@ def _script(body: str) -> str:
 
 
 def _make_tree(base: Path, *, owner: tuple[int, int] | None = None) -> dict[str, str]:
-    """A working copy with a student module and a hidden folder with a secret in it."""
-    work, hidden = base / "work", base / "hidden"
-    work.mkdir()
-    hidden.mkdir()
-    (work / "student.py").write_text("ANSWER = 42\n")
+    """A working directory, the student's code beside it, and a hidden folder with a secret in it."""
+    work, hidden, code = base / "work", base / "hidden", base / "code"
+    for folder in (work, hidden, code):
+        folder.mkdir()
+    (code / "student.py").write_text("ANSWER = 42\n")
+    (work / "notes.txt").write_text("")
+    code.chmod(0o755)
     (hidden / "secret").write_text("the reference solution\n")
     for path in (base, work, hidden):
         path.chmod(0o755)
     (hidden / "secret").chmod(0o644)
     if owner is not None:
-        for path in (work, work / "student.py"):
+        for path in (work, work / "notes.txt"):
             os.chown(path, *owner)
-    return {"workdir": str(work), "hidden": str(hidden),
+    return {"workdir": str(work), "hidden": str(hidden), "code": str(code),
             "fifo": f"/tmp/sandbox-test-fifo-{os.getpid()}-{base.name}"}
 
 
@@ -625,6 +630,7 @@ def test_torch_and_imports_still_work(runs: Scenarios) -> None:
     assert r["lazy_imports"] == {"value": "'1/3'"}
     assert r["not_loaded_before"], "the lazy-import check should import something new"
     assert r["student_module"] == {"value": "(42, 'ANSWER = 42')"}
+    _violation(r["write_code"], "writing outside the working copy")
 
 
 # ---- the other scenarios -------------------------------------------------------------------

@@ -261,12 +261,13 @@ def test_files_do_not_persist_between_components(tmp_path, grade_submission):
     (submission / "transformer" / "embedder.py").write_text(hostile(
         "open('left-behind', 'w').write('x')\nos.makedirs('deep/er', exist_ok=True)", "at_forward")
         .replace("import torch", "import os\nimport torch", 1))
-    encoder = submission / "transformer" / "positional_encoder.py"
-    encoder.write_text("import glob as _glob\nimport os as _os\n" + encoder.read_text().replace(
-        "    def forward(self, x):\n",
-        "    def forward(self, x):\n"
+    encoder = submission / "transformer" / "positional_encoding.py"
+    forward = "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+    patched = "import glob as _glob\nimport os as _os\n" + encoder.read_text().replace(forward, forward + (
         "        if _os.listdir('.') or _glob.glob('/tmp/**/left-behind', recursive=True):\n"
-        "            raise RuntimeError('found what an earlier component left')\n", 1))
+        "            raise RuntimeError('found what an earlier component left')\n"), 1)
+    assert "found what" in patched
+    encoder.write_text(patched)
     results = by_name(grade_submission(submission, ["Embedder", "PositionalEncoder"]))
     assert results["Embedder"].status is Status.FULL_MARKS
     assert results["PositionalEncoder"].status is Status.FULL_MARKS, [
@@ -429,12 +430,11 @@ from torch import nn
 
 def _classmate():
     mine = os.path.realpath(__file__)
-    for pattern in ("/tmp/**/transformer/embedder.py", "/*/**/embedder.py"):
-        for path in glob.glob(pattern, recursive=True):
-            if os.path.realpath(path) != mine:
-                scope = {}
-                exec(open(path).read(), scope)
-                return scope["Embedder"]
+    for path in glob.glob("/tmp/**/transformer/embedder.py", recursive=True):  # the class, the copies
+        if os.path.realpath(path) != mine:
+            scope = {}
+            exec(open(path).read(), scope)
+            return scope["Embedder"]
     return None
 
 class Embedder(nn.Module):
@@ -467,4 +467,5 @@ def test_batch_classmates_cannot_see_each_other_and_a_bomb_costs_only_itself(tmp
         attempts = {a.student_id: a for a in book.attempts()}
         assert "\n" not in (attempts["mallory"].error or "\n") and "bomb.ipynb" in attempts["mallory"].error
         status = {s: by_name(book.report(attempts[s]))["Embedder"].status for s in ("alice", "bob", "carol")}
-    assert status == {"alice": Status.FULL_MARKS, "bob": Status.PARTIAL, "carol": Status.PARTIAL}
+    assert status["alice"] is Status.FULL_MARKS
+    assert status["bob"] is status["carol"] is Status.FAILING  # found no classmate to copy

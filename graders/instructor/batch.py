@@ -165,7 +165,7 @@ def run(
     names = tuple(c.name for c in components)
     root = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     try:
-        os.chmod(root, 0o755)  # sandboxed workers may run as nobody and must reach their copies
+        os.chmod(root, 0o700)  # the grader's alone: a worker sees only its own copy, bound into its root
         staging = root / "submissions"
         staging.mkdir(mode=0o700)
         prepared = [sources.prepare(p.source, staging / str(i)) for i, p in enumerate(planned)]

@@ -57,6 +57,7 @@ import os
 import pathlib
 import platform
 import signal
+import site
 import stat
 import sys
 import types
@@ -427,7 +428,7 @@ def _drop_capabilities(libc: ctypes.CDLL) -> None:
 
 # The allow-list. What a worker needs of the machine besides its working directory and the
 # student's code: the interpreter's standard library and the site-packages that hold torch and
-# numpy (sysconfig's paths: a venv's own site-packages, never the project around it), and the
+# numpy (site's paths: a venv's own site-packages, never the project around it), and the
 # shared libraries their extension modules load lazily. Everything else is simply absent.
 _LIBRARY_DIRS = ("/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32")
 _SYSTEM_FILES = ("/etc/ld.so.cache",)  # how the loader finds a library by name
@@ -437,9 +438,7 @@ _ROOT_OPTIONS = b"size=1m,nr_inodes=4096,mode=0755"  # the skeleton: folders and
 
 def allowed_paths() -> tuple[str, ...]:
     """The folders and files bound read-only into every worker's root (see _LIBRARY_DIRS)."""
-    import sysconfig  # here: confine() itself imports nothing once the worker is forked
-
-    found = [sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")]
+    found = [os.path.dirname(os.__file__), *site.getsitepackages()]  # lib-dynload is in the first
     found += [p for p in _LIBRARY_DIRS + _SYSTEM_FILES if os.path.exists(p)]
     return tuple(dict.fromkeys(os.path.abspath(p) for p in found if os.path.exists(p)))
 
