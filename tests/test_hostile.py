@@ -235,9 +235,9 @@ def test_the_worker_sees_exactly_the_allow_list(tmp_path, grade_submission):
     finally:
         for decoy in decoys:
             shutil.rmtree(decoy, ignore_errors=True)
-    seen = probed(report)
     if "mount-ns" not in report.sandbox:
         pytest.skip("no mount namespace here: the allow-list is not built (see the README)")
+    seen = probed(report)
     assert seen["decoys"] == []
     allowed = [*confine.allowed_paths(), seen["code"], seen["cwd"], "/proc/self", "/dev/null", "/dev/zero",
                "/dev/urandom", "/dev/random"]
@@ -468,4 +468,4 @@ def test_batch_classmates_cannot_see_each_other_and_a_bomb_costs_only_itself(tmp
         assert "\n" not in (attempts["mallory"].error or "\n") and "bomb.ipynb" in attempts["mallory"].error
         status = {s: by_name(book.report(attempts[s]))["Embedder"].status for s in ("alice", "bob", "carol")}
     assert status["alice"] is Status.FULL_MARKS
-    assert status["bob"] is status["carol"] is Status.FAILING  # found no classmate to copy
+    assert Status.FULL_MARKS not in (status["bob"], status["carol"])  # found no classmate to copy
