@@ -199,6 +199,7 @@ patterns = ["/*/reference/transformer/embedder.py", "/tmp/**/embedder.py", PAREN
 found["decoys"] = sorted({p for pattern in patterns for p in glob.glob(pattern, recursive=True)} - {__file__})
 found["cwd"], found["code"] = os.getcwd(), code
 found["fds"] = sorted(os.listdir("/proc/self/fd"))
+found["pids"] = [os.getpid(), os.getppid()]
 raise RuntimeError("PROBE" + json.dumps(found))
 '''
 
@@ -252,6 +253,8 @@ def test_the_worker_sees_exactly_the_allow_list(tmp_path, grade_submission):
     for path in (str(Path(seen["code"]).parent), str(Path(seen["cwd"]).parent)):  # the scratch folder
         assert seen[path] == children(path, allowed), path
     assert seen["fds"] == ["0", "1", "2", "3", "4"], seen["fds"]  # stdio, the socket, listdir's own
+    if "pid-ns" in report.sandbox:  # the first process of its own PID namespace: no parent visible
+        assert seen["pids"] == [1, 0]
 
 
 def test_files_do_not_persist_between_components(tmp_path, grade_submission):

@@ -21,6 +21,9 @@ layers that took effect, in the order they were applied:
     In that namespace every mount is made read-only except the working directory, so
     nothing else can be written, by Python or by native code (``torch.save`` to a path
     writes from C++ and never raises an audit event).
+``pid-ns``
+    Not applied here: the zygote forks each worker as the first process of a PID namespace of
+    its own (root only), so no other process exists for it. Listed when that is so.
 ``net-ns``
     A fresh network namespace with no usable interface.
 ``nobody``
@@ -144,6 +147,8 @@ def confine(policy: Policy) -> tuple[str, ...]:
 
     applied: list[str] = []
     applied.append(_apply_rlimits(policy.limits))
+    if pid == 1:  # the zygote forked us into a PID namespace of our own (zygote.fork_into_pid_namespace)
+        applied.append("pid-ns")
     in_userns = False
     if libc is not None:
         names, in_userns = _enter_namespaces(libc, arch, policy, workdir, hidden, allowed, nobody_ids)
