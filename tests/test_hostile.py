@@ -472,3 +472,29 @@ def test_batch_classmates_cannot_see_each_other_and_a_bomb_costs_only_itself(tmp
         status = {s: by_name(book.report(attempts[s]))["Embedder"].status for s in ("alice", "bob", "carol")}
     assert status["alice"] is Status.FULL_MARKS
     assert Status.FULL_MARKS not in (status["bob"], status["carol"])  # found no classmate to copy
+
+
+def _notebook(cells_source: str) -> str:
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "source": cells_source, "metadata": {}, "outputs": [], "execution_count": None}]})
+
+
+NOTEBOOK_BOMBS = {
+    "long_expression": _notebook(BOMB),  # RecursionError in the parser
+    "deep_json": '{"nbformat": 4, "cells": [], "metadata": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "too_large": _notebook("x = 1\n" + "#" * (9 << 20)),
+    "binary": "\udcff",
+}
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_BOMBS)
+def test_a_notebook_that_breaks_the_reader_is_its_own_one_line_error(name, tmp_path):
+    folder = tmp_path / "mallory"
+    folder.mkdir()
+    (folder / "lecture.ipynb").write_bytes(NOTEBOOK_BOMBS[name].encode(errors="surrogateescape"))
+    work = tmp_path / "work"
+    work.mkdir()
+    prepared = sources.prepare(folder, work)
+    assert prepared.folder is None and prepared.problem is not None
+    for text in (prepared.problem.en, prepared.problem.ja):
+        assert "\n" not in text and "lecture.ipynb" in text and "Traceback" not in text, text
