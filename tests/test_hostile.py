@@ -90,6 +90,8 @@ CASES = {
     "import_graders": ("from graders.standins.transformer import Embedder", "at_import", Status.ERROR),
     "graders_from_sys_modules": ("import sys\nEmbedder = sys.modules['graders.standins.transformer'].Embedder",
                                  "at_import", Status.ERROR),
+    "graders_package_attribute": ("import graders\nEmbedder = graders.standins.transformer.Embedder", "at_import",
+                                  Status.ERROR),
     "graders_from_project": (f"import sys; sys.path.insert(0, '{ROOT}')\nimport importlib\n"
                              "importlib.import_module('graders.standins.transformer')", "at_import", Status.ERROR),
     # The disk: the working directory is a small tmpfs, in bytes and in files.

@@ -438,12 +438,24 @@ def redirect_output(path: Path) -> None:
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
 
 
+# The RNN unit's given code, which the stubs import as students run them (graders/datasets): the
+# only part of the grader's package student code may import. It imports nothing of the rest.
+GIVEN = "graders.datasets"
+
+
 def forget_the_grader() -> None:
-    """Student code cannot import the grader's package (stand-ins, suites, data sets): what this
-    worker needs of it is loaded and referenced here, its files are outside the worker's root,
-    and its modules leave sys.modules."""
-    for name in [n for n in sys.modules if n == "graders" or n.startswith("graders.")]:
+    """Student code cannot import the rest of the grader's package (stand-ins, suites, training
+    tasks): what this worker needs of it is loaded and referenced here, its files are outside the
+    worker's root, and its modules leave sys.modules and the package's attributes."""
+    def given(name: str) -> bool:
+        return name == GIVEN or name.startswith(GIVEN + ".")
+
+    for name in [n for n in sys.modules if n.startswith("graders.") and not given(n)]:
         del sys.modules[name]
+    package = sys.modules.get("graders")
+    for attr, value in list(vars(package).items()) if package is not None else ():
+        if isinstance(value, ModuleType) and not given(value.__name__):
+            delattr(package, attr)
 
 
 def serve(sock: socket.socket, config: dict[str, Any]) -> NoReturn:
