@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import shutil
+import stat
 import tempfile
 import textwrap
 from pathlib import Path
@@ -21,7 +22,7 @@ from graders.instructor.gradebook import Gradebook
 from graders.results import Outcome, Status
 from graders.runner import grade
 from graders.sandbox import confine
-from graders.sandbox.client import copy_submission
+from graders.sandbox.client import Sandbox, copy_submission
 from graders.sandbox.zygote import ForkServer
 from graders.submissions import files, sources
 
@@ -500,3 +501,14 @@ def test_a_notebook_that_breaks_the_reader_is_its_own_one_line_error(name, tmp_p
     assert prepared.folder is None and prepared.problem is not None
     for text in (prepared.problem.en, prepared.problem.ja):
         assert "\n" not in text and "lecture.ipynb" in text and "Traceback" not in text, text
+
+
+def test_scratch_folders_are_the_graders_alone(tmp_path, server):
+    """The copies of submissions live in a 0700 folder of the grading process: another user, or a
+    worker running as nobody, cannot reach them on the host (a worker sees its own copy only,
+    bound into its root)."""
+    with Sandbox(FAST, server=server) as sandbox:
+        copy = sandbox.copy_of(copy_reference(tmp_path / "submission"))
+        assert stat.S_IMODE(sandbox.scratch.stat().st_mode) == 0o700
+        assert sandbox.scratch.stat().st_uid == os.geteuid()
+        assert copy.is_relative_to(sandbox.scratch)
