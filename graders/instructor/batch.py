@@ -111,6 +111,11 @@ def task_timeout(components: list[Component], settings: Settings) -> float:
     return 60.0 + len(components) * per_component
 
 
+def task_cores(components: list[Component], settings: Settings) -> int:
+    """The cores grading a submission keeps busy: one, or a training task's threads."""
+    return max(settings.training.threads if c.task else 1 for c in components)
+
+
 def _not_hideable(path: Path, keep: list[Path]) -> bool:
     """True when hiding `path` would hide the grader itself or the sandboxes' scratch space."""
     return any(k == path or path in k.parents for k in keep)
@@ -197,7 +202,7 @@ def run(
                 "components": list(names),
                 "settings": settings_to_json(settings),
                 "hidden": secret_paths,
-            }, task_timeout(components, settings)))
+            }, task_timeout(components, settings), task_cores(components, settings)))
 
         begun: dict[int, float] = {}
 
