@@ -87,6 +87,7 @@ The scaling keeps the embeddings from being drowned by the position values in $[
 """,
     demo="""\
 import matplotlib.pyplot as plt
+import matplotlib_fontja  # 日本語の文字を持つフォント / a font with Japanese letters
 
 # 疑似データ：Embedder の出力のつもりの (1, 7, 128) / toy data standing in for Embedder's output
 torch.manual_seed(0)
@@ -106,7 +107,7 @@ plt.imshow(pe.numpy(), cmap="RdBu", aspect="auto", interpolation="nearest")
 plt.colorbar(label="value")
 plt.xlabel("dimension")
 plt.ylabel("position")
-plt.title("Positional encoding")
+plt.title("位置エンコーディング / Positional encoding")
 plt.show()
 """,
 )
@@ -154,6 +155,7 @@ the heads ($(B, L, d_{model}) \to (B, h, L, d_k)$). No Python loop over heads.
 """,
     demo="""\
 import matplotlib.pyplot as plt
+import matplotlib_fontja  # 日本語の文字を持つフォント / a font with Japanese letters
 
 torch.manual_seed(0)
 # スケール化内積注意：クエリ 5 個、キー 7 個、d_k = 8 / scaled dot-product attention: 5 queries, 7 keys
@@ -170,7 +172,7 @@ plt.imshow(weights[0].detach().numpy(), cmap="viridis")
 plt.colorbar(label="weight")
 plt.xlabel("key position")
 plt.ylabel("query position")
-plt.title("Attention weights")
+plt.title("注意の重み / Attention weights")
 plt.show()
 
 # マルチヘッド注意：バッチ 2、長さ 7、d_model 32、ヘッド 4 / multi-head: batch 2, length 7, 4 heads
