@@ -39,7 +39,7 @@ from rich.text import Text as RichText
 from ..catalogue import Component, select
 from ..i18n import Lang
 from ..results import GradeReport
-from ..sandbox.settings import Settings
+from ..sandbox.settings import Settings, wall_limit
 from ..submissions import fingerprint, sources
 from . import labels, roster
 from .codec import CodecError, report_from_json
@@ -106,8 +106,9 @@ def plan(paths: list[Path], entries: list[roster.Entry]) -> tuple[list[Planned],
 
 def task_timeout(components: list[Component], settings: Settings) -> float:
     """Longest a submission may take before its grading process is presumed hung: every
-    component may time out twice, plus slack for forks and the reference."""
-    per_component = MAX_TIMEOUTS_PER_COMPONENT * settings.time_s + WORKER_SLACK_S
+    component may time out twice, each time as late as the time limit's wall-clock net (a busy
+    machine must not turn a timeout into a lost submission), plus slack for forks and the reference."""
+    per_component = MAX_TIMEOUTS_PER_COMPONENT * wall_limit(settings.time_s) + WORKER_SLACK_S
     return 60.0 + len(components) * per_component
 
 

@@ -23,12 +23,11 @@ from typing import Any
 from ..catalogue import Component
 from . import wire
 from .cputime import cpu_seconds, sleeping
-from .settings import Settings
+from .settings import Settings, wall_limit
 from .zygote import ForkServer
 
 WORKER_START_S = 30.0  # fork, confine and say hello; seconds only on a badly overloaded machine
 POLL_S = 0.05  # how often a request waiting for its reply looks at the worker's time
-WALL_FACTOR = 10  # the wall-clock safety net, in time limits (see wall_limit)
 
 
 class SandboxError(Exception):
@@ -240,12 +239,6 @@ class Worker:
             self.sock, self.launched = self.launched, None
         if self.sock is not None:
             self._kill()
-
-
-def wall_limit(limit_s: float) -> float:
-    """The wall-clock safety net of a time limit, for code that neither runs nor sleeps as
-    cputime.py sees it (stuck in the kernel): far beyond what a busy machine costs correct code."""
-    return WALL_FACTOR * limit_s
 
 
 class Clock:

@@ -4,7 +4,7 @@ On a busy machine a process waits for a core between its time slices; that wait 
 student's, so limits count CPU time (a grade must not depend on how busy the machine is). Code
 that sleeps or blocks uses no CPU, so the grading process also counts the time in which none
 of the worker's threads was running or waiting to run (`sleeping`), and keeps a much larger
-wall-clock limit as a last safety net (client.wall_limit).
+wall-clock limit as a last safety net (settings.wall_limit).
 
 `pid` is the process the grading process holds for the worker. It must be the process that runs
 the student's code or one of its ancestors: the process's children (a sandbox may run the code in

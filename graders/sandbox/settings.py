@@ -9,6 +9,15 @@ from dataclasses import dataclass, field
 from ..catalogue import Component
 from .confine import Limits
 
+WALL_FACTOR = 10  # the wall-clock safety net, in time limits (see wall_limit)
+
+
+def wall_limit(limit_s: float) -> float:
+    """The wall-clock safety net of a time limit (which counts CPU time and sleep: client.Clock),
+    for code that neither runs nor sleeps as cputime.py sees it (stuck in the kernel): far beyond
+    what a busy machine costs correct code."""
+    return WALL_FACTOR * limit_s
+
 
 @dataclass(frozen=True)
 class Training:
