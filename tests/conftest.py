@@ -27,7 +27,7 @@ FAST = Settings(time_s=2.0, limits=Limits(memory_mb=512, output_kb=256))
 PLATFORM_SKIPS = ("no GPU",)
 
 
-def _strict_about_skips(report: pytest.TestReport | pytest.CollectReport) -> None:
+def strict_about_skips(report: pytest.TestReport | pytest.CollectReport) -> None:
     """Turn a skip into a failure under CI unless its reason is a platform's."""
     if not (report.skipped and os.environ.get("CI") == "true") or getattr(report, "wasxfail", None):
         return
@@ -41,14 +41,14 @@ def _strict_about_skips(report: pytest.TestReport | pytest.CollectReport) -> Non
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
     report = yield
-    _strict_about_skips(report)
+    strict_about_skips(report)
     return report
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectReport:
     report = yield
-    _strict_about_skips(report)
+    strict_about_skips(report)
     return report
 
 

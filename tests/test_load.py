@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FAST, ROOT, copy_reference
+from conftest import FAST, ROOT, copy_reference, strict_about_skips
 from test_batch import FAKE_WORKER
 
 from graders.catalogue import select
@@ -203,7 +203,7 @@ def test_a_pool_runs_at_once_no_more_than_its_cores(tmp_path, cores, needs, most
 # -- CI runs every test ------------------------------------------------------------------------------
 
 
-def test_under_ci_a_skip_fails_unless_the_platform_lacks_a_gpu(tmp_path):
+def test_under_ci_a_skip_fails_unless_the_platform_lacks_a_gpu(tmp_path, monkeypatch):
     (tmp_path / "test_skips.py").write_text(textwrap.dedent("""
         import pytest
 
@@ -214,14 +214,18 @@ def test_under_ci_a_skip_fails_unless_the_platform_lacks_a_gpu(tmp_path):
         def test_needs_a_gpu():
             pass
         """))
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p", "no:cacheprovider", "--rootdir",
-               str(tmp_path), "-c", os.devnull, str(tmp_path / "test_skips.py")]
-
-    def run(ci: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "CI": ci, "PYTHONPATH": str(ROOT / "tests")}
-        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-
-    strict, relaxed = run("true"), run("")
-    assert strict.returncode == 1 and "1 failed, 1 skipped" in strict.stdout, strict.stdout
-    assert "skipped under CI" in strict.stdout and "chromium is not installed" in strict.stdout
-    assert relaxed.returncode == 0 and "2 skipped" in relaxed.stdout, relaxed.stdout
+    (tmp_path / "test_module_skip.py").write_text(
+        "import pytest\npytest.skip('an old library', allow_module_level=True)\n")
+    strict = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p", "no:cacheprovider",
+         "--continue-on-collection-errors", "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path)],
+        env={**os.environ, "CI": "true", "PYTHONPATH": str(ROOT / "tests")}, capture_output=True, text=True,
+        timeout=300)
+    assert strict.returncode == 1 and "1 failed, 1 skipped, 1 error" in strict.stdout, strict.stdout
+    for reason in ("chromium is not installed", "an old library"):
+        assert f"skipped under CI, which must run every test: {reason}" in strict.stdout, strict.stdout
+    # Outside CI a skip stays a skip.
+    monkeypatch.delenv("CI", raising=False)
+    report = pytest.TestReport("t", ("t.py", 0, "t"), {}, "skipped", ("t.py", 1, "Skipped: chromium"), "call")
+    strict_about_skips(report)
+    assert report.skipped
