@@ -45,7 +45,7 @@ from . import labels, roster
 from .codec import CodecError, report_from_json
 from .gradebook import Gradebook, Identity
 from .migrations import GradebookError
-from .pool import Pool, Task
+from .pool import Pool, Task, usable_cores
 from .roster import Student
 from .worker import settings_to_json
 
@@ -165,7 +165,7 @@ def run(
     nothing skipped.
     """
     settings = settings or Settings()
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cores()
     listener = listener or Listener()
     grader = fingerprint.grader_version()
     names = tuple(c.name for c in components)
