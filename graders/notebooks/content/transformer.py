@@ -87,7 +87,11 @@ The scaling keeps the embeddings from being drowned by the position values in $[
 """,
     demo="""\
 import matplotlib.pyplot as plt
-import matplotlib_fontja  # 日本語の文字を持つフォント / a font with Japanese letters
+
+try:
+    import matplotlib_fontja  # 日本語の文字を持つフォント / a font with Japanese letters
+except ImportError:  # Colab など：!pip install matplotlib-fontja / e.g. Colab
+    pass
 
 # 疑似データ：Embedder の出力のつもりの (1, 7, 128) / toy data standing in for Embedder's output
 torch.manual_seed(0)
@@ -155,7 +159,11 @@ the heads ($(B, L, d_{model}) \to (B, h, L, d_k)$). No Python loop over heads.
 """,
     demo="""\
 import matplotlib.pyplot as plt
-import matplotlib_fontja  # 日本語の文字を持つフォント / a font with Japanese letters
+
+try:
+    import matplotlib_fontja  # 日本語の文字を持つフォント / a font with Japanese letters
+except ImportError:  # Colab など：!pip install matplotlib-fontja / e.g. Colab
+    pass
 
 torch.manual_seed(0)
 # スケール化内積注意：クエリ 5 個、キー 7 個、d_k = 8 / scaled dot-product attention: 5 queries, 7 keys
