@@ -4,10 +4,14 @@ include grader.mk
 
 RELEASE ?= build/student-release
 
-.PHONY: test bench lint notebooks release gradescope
+.PHONY: test test-fast bench lint notebooks release gradescope
 
 test: setup
 	$(PY) -m pytest -q tests $(ARGS)
+
+# Everything but training and notebook execution: what an author runs while editing.
+test-fast: setup
+	$(PY) -m pytest -q tests -m "not slow" $(ARGS)
 
 bench: setup
 	$(PY) bench/bench.py $(ARGS)

@@ -54,7 +54,7 @@ def add_grade(sub: argparse._SubParsersAction) -> None:
 def add_limits(p: argparse.ArgumentParser) -> None:
     d = Limits()
     p.add_argument("--time-limit", type=float, default=Settings().time_s, metavar="S",
-                   help="seconds per test (default: %(default)s)")
+                   help="seconds per test, counted in CPU time (default: %(default)s)")
     p.add_argument("--memory-limit", type=int, default=d.memory_mb, metavar="MB",
                    help="memory per worker beyond torch itself (default: %(default)s)")
     p.add_argument("--output-limit", type=int, default=d.output_kb, metavar="KB",

@@ -176,8 +176,9 @@ class GradingPlugin:
             self.timeouts[component.name] += 1
         if outcome is Outcome.TIMEOUT and not component.task:  # a task's timeout says which limit
             limit = self.sandbox.settings.time_s
-            message = Text(f"timed out after {limit:g} s (the per-test time limit; --time-limit)",
-                           f"{limit:g} 秒の制限時間を超えました（テストごとの制限、--time-limit）")
+            message = Text(f"timed out: ran or waited more than {limit:g} s (the per-test time limit, in CPU time; "
+                           "--time-limit)",
+                           f"{limit:g} 秒の制限時間を超えました（テストごとの制限、CPU 時間で数えます、--time-limit）")
         self.results[component.name].append(TestResult(
             name=item.name, component=component.name, unit=component.unit,
             title=mark.kwargs["title"], weight=float(mark.kwargs["weight"]), hidden=hidden,

@@ -1,8 +1,10 @@
 """Shared fixtures: one fork server for the whole test session, and submissions built from
-the reference with a file patched or replaced."""
+the reference with a file patched or replaced. Under CI (CI=true) a skipped test fails the run,
+unless it was skipped for a platform reason listed in PLATFORM_SKIPS."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,34 @@ ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "exercises"
 # Short limits keep the hostile cases fast; the suites' tests each take well under a second.
 FAST = Settings(time_s=2.0, limits=Limits(memory_mb=512, output_kb=256))
+# The skip reasons CI accepts (how a reason begins): what a CI machine cannot have. Anything else
+# CI must install (.ci/run), so that no test is quietly left out.
+PLATFORM_SKIPS = ("no GPU",)
+
+
+def strict_about_skips(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Turn a skip into a failure under CI unless its reason is a platform's."""
+    if not (report.skipped and os.environ.get("CI") == "true") or getattr(report, "wasxfail", None):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    reason = reason.removeprefix("Skipped: ")
+    if not reason.startswith(PLATFORM_SKIPS):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, which must run every test: {reason}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+    report = yield
+    strict_about_skips(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectReport:
+    report = yield
+    strict_about_skips(report)
+    return report
 
 
 @pytest.fixture(scope="session")

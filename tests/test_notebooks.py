@@ -550,6 +550,7 @@ def outputs_of(cell: Any) -> str:
     return "".join(parts)
 
 
+@pytest.mark.slow
 def test_answer_notebooks_run_clean_with_full_marks(tmp_path, monkeypatch):
     """The answer notebooks, executed headless: every cell succeeds, the try-it-out cells show
     shapes (and the heat map, the attention map), every self-check gives full marks. The study
@@ -564,6 +565,7 @@ def test_answer_notebooks_run_clean_with_full_marks(tmp_path, monkeypatch):
         code = [c for c in notebook.cells if c.cell_type == "code"]
         demo, check = outputs_of(code[-2]), outputs_of(code[-1])
         assert "(" in demo and ")" in demo, (path, demo)  # shapes printed
+        assert "missing from font" not in demo, (path, demo)  # the titles' Japanese is drawn (matplotlib_fontja)
         assert "すべてのコンポーネントが満点です" in check, (path, check)
         images = [o for o in code[-2].outputs if "image/png" in o.get("data", {})]
         if path.stem in ("02_positional_encoding", "03_attention"):

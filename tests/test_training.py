@@ -29,6 +29,8 @@ from graders.training.grading import train_submission
 from graders.training.report import save
 from graders.training.tasks import TASKS
 
+pytestmark = pytest.mark.slow  # every test here trains, or stands with those that do
+
 # What the reference trains here: as long as the task's mutants (so that it can be shown not to
 # share their diagnosis), the recipe (None) where that is quick, else a few steps.
 STEPS: dict[str, int | None] = {"AttentionCalculator": 5, "DateConverter": 5, "NextFrames": 5,

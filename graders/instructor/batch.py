@@ -39,13 +39,13 @@ from rich.text import Text as RichText
 from ..catalogue import Component, select
 from ..i18n import Lang
 from ..results import GradeReport
-from ..sandbox.settings import Settings
+from ..sandbox.settings import Settings, wall_limit
 from ..submissions import fingerprint, sources
 from . import labels, roster
 from .codec import CodecError, report_from_json
 from .gradebook import Gradebook, Identity
 from .migrations import GradebookError
-from .pool import Pool, Task
+from .pool import Pool, Task, usable_cores
 from .roster import Student
 from .worker import settings_to_json
 
@@ -106,9 +106,15 @@ def plan(paths: list[Path], entries: list[roster.Entry]) -> tuple[list[Planned],
 
 def task_timeout(components: list[Component], settings: Settings) -> float:
     """Longest a submission may take before its grading process is presumed hung: every
-    component may time out twice, plus slack for forks and the reference."""
-    per_component = MAX_TIMEOUTS_PER_COMPONENT * settings.time_s + WORKER_SLACK_S
+    component may time out twice, each time as late as the time limit's wall-clock net (a busy
+    machine must not turn a timeout into a lost submission), plus slack for forks and the reference."""
+    per_component = MAX_TIMEOUTS_PER_COMPONENT * wall_limit(settings.time_s) + WORKER_SLACK_S
     return 60.0 + len(components) * per_component
+
+
+def task_cores(components: list[Component], settings: Settings) -> int:
+    """The cores grading a submission keeps busy: one, or a training task's threads."""
+    return max(settings.training.threads if c.task else 1 for c in components)
 
 
 def _not_hideable(path: Path, keep: list[Path]) -> bool:
@@ -159,7 +165,7 @@ def run(
     nothing skipped.
     """
     settings = settings or Settings()
-    workers = workers or os.cpu_count() or 1
+    workers = workers or usable_cores()
     listener = listener or Listener()
     grader = fingerprint.grader_version()
     names = tuple(c.name for c in components)
@@ -197,7 +203,7 @@ def run(
                 "components": list(names),
                 "settings": settings_to_json(settings),
                 "hidden": secret_paths,
-            }, task_timeout(components, settings)))
+            }, task_timeout(components, settings), task_cores(components, settings)))
 
         begun: dict[int, float] = {}
 

@@ -8,10 +8,11 @@ Only the argument parsers live here; each command's code is imported when it run
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from rich.console import Console
+
+from .pool import usable_cores
 
 DEFAULT_DB = Path("gradebook.sqlite")  # gradebook.DEFAULT_PATH, without importing sqlite3
 
@@ -28,8 +29,9 @@ def add_batch(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
                    help="the gradebook (SQLite; default: %(default)s)")
     p.add_argument("--json-dir", type=Path, metavar="DIR", help="also write each student's results.json here")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
-                   help="grading processes in parallel (default: the number of cores, %(default)s)")
+    p.add_argument("--workers", type=int, default=usable_cores(), metavar="N",
+                   help="grading processes in parallel, never more cores' worth than there are "
+                        "(default: the number of cores, %(default)s)")
     p.add_argument("--component", "-c", action="append", metavar="NAME",
                    help="grade only this component (repeatable)")
     p.add_argument("--force", action="store_true",

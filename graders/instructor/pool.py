@@ -9,12 +9,17 @@ the workers must be fresh interpreters, never forks of a process that ran torch 
 Each worker holds at most one task, so a slow submission never holds up others queued
 behind it, and the deadline of a task is the worker's deadline: past it the worker is killed
 (its fork server and sandboxed workers die with it: PR_SET_PDEATHSIG) and replaced.
+
+The tasks running at once never need more cores than the machine has (a task says how many it
+keeps busy: a training run counts its threads): more would only slow each one down, and the
+processes waiting for a core are what a busy machine is.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import selectors
 import socket
@@ -39,6 +44,7 @@ class Task:
     id: int
     payload: dict[str, Any]  # sent as it is, with "id" added
     timeout_s: float  # for grading it, not counting the worker's start
+    cores: int = 1  # how many cores it keeps busy
 
 
 @dataclass
@@ -58,6 +64,17 @@ class Slot:
 Done = Callable[[int, dict[str, Any] | None, str | None], None]  # (task id, reply, error)
 
 
+def usable_cores() -> int:
+    """The cores this process may use: its CPU affinity, or fewer where a cgroup's CPU quota
+    (a container's --cpus) allows less."""
+    cores = len(os.sched_getaffinity(0))
+    with contextlib.suppress(OSError, ValueError):
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cores = min(cores, max(1, math.floor(int(quota) / int(period))))
+    return cores
+
+
 class Pool:
     def __init__(
         self,
@@ -65,8 +82,10 @@ class Pool:
         workdir: Path,
         command: list[str] | None = None,
         env: dict[str, str] | None = None,
+        cores: int | None = None,
     ) -> None:
         self.slots = [Slot(i) for i in range(max(1, workers))]
+        self.cores = cores or usable_cores()
         self.workdir = workdir
         self.command = command or [sys.executable, "-c", WORKER_CODE]
         self.env = env or {}
@@ -136,7 +155,7 @@ class Pool:
         try:
             while queue or any(s.task for s in self.slots):
                 for slot in self.slots:
-                    if slot.task is None and queue:
+                    if slot.task is None and queue and self._fits(queue[-1]):
                         self._assign(slot, queue.pop(), started)
                 self._wait(done)
             finished = True
@@ -146,6 +165,12 @@ class Pool:
             for slot in self.slots:
                 self._stop(slot, kill=not finished)
             self.selector.close()
+
+    def _fits(self, task: Task) -> bool:
+        """Whether `task` may start now: the running tasks leave it enough cores (a task that
+        needs more than the machine has runs alone)."""
+        busy = sum(s.task.cores for s in self.slots if s.task is not None)
+        return busy == 0 or busy + task.cores <= self.cores
 
     def _assign(self, slot: Slot, task: Task, started: Callable[[int], None] | None) -> None:
         if slot.process is None:

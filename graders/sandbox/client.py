@@ -2,13 +2,15 @@
 
 `Sandbox` uses one zygote (zygote.ForkServer) per grading run. `Sandbox.worker(...)` forks a worker for
 one component over a fresh working copy of the submission. `Worker.request(...)` sends one
-request and waits for its reply until the test's deadline, killing the worker when the
-deadline passes; a worker that died is replaced on the next request.
+request and waits for its reply within the test's time limit, killing the worker when the limit
+is spent; a worker that died is replaced on the next request. Time limits count the worker's CPU
+time and the time it slept (cputime.py), never its wait for a core on a busy machine.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import socket
@@ -21,10 +23,12 @@ from typing import Any
 from ..catalogue import Component
 from ..submissions import files
 from . import wire
-from .settings import Settings
+from .cputime import cpu_seconds, sleeping
+from .settings import Settings, wall_limit
 from .zygote import ForkServer
 
 WORKER_START_S = 30.0  # fork, confine and say hello; seconds only on a badly overloaded machine
+POLL_S = 0.05  # how often a request waiting for its reply looks at the worker's time
 
 
 class SandboxError(Exception):
@@ -162,6 +166,7 @@ class Worker:
         self.pid = 0
         self.layers: tuple[str, ...] = ()
         self.output: Path | None = None
+        self.used_s = 0.0  # the time the last request took (see Clock)
 
     def launch(self) -> None:
         """Fork the worker now and let it set itself up while this process does other work
@@ -189,13 +194,14 @@ class Worker:
         return self.sock or self._start(time.monotonic() + WORKER_START_S)
 
     def request(self, op: str, timeout_s: float, **args: Any) -> tuple[Any, dict[str, Any]]:
-        """Send one request; return (reply, events) or raise a SandboxError."""
+        """Send one request; return (reply, events) or raise a SandboxError. `timeout_s` is the
+        time the worker may take, as a Clock counts it; `used_s` then says what it took."""
+        self.used_s = 0.0
         sock = self.start()
-        deadline = time.monotonic() + timeout_s
+        frame = wire.encode({"op": op, **args})
         try:
-            wire.send(sock, wire.encode({"op": op, **args}))
-            reply = wire.decode(wire.receive(sock, deadline))
-        except wire.Timeout:
+            reply = wire.decode(self._exchange(sock, frame, Clock(self.pid, timeout_s)))
+        except (wire.Timeout, TimeoutError):
             self._kill()
             raise WorkerTimeout("timed out") from None
         except (wire.Closed, BrokenPipeError, ConnectionResetError):
@@ -211,6 +217,18 @@ class Worker:
         if "error" in reply and isinstance(reply["error"], dict):
             raise StudentError(reply["error"]) from None
         return reply.get("ok"), events
+
+    def _exchange(self, sock: socket.socket, frame: bytes, clock: Clock) -> bytes:
+        """Send a request's frame and wait for the reply's while the clock has time left."""
+        try:
+            sock.settimeout(clock.wall_left())  # a worker that does not read cannot hold us
+            wire.send(sock, frame)
+            while not readable(sock, POLL_S):
+                if clock.spent():
+                    raise wire.Timeout("over the time limit")
+            return wire.receive(sock, clock.deadline)  # the reply has begun: the rest comes at once
+        finally:
+            self.used_s = clock.read()  # before the worker is killed
 
     def _kill(self) -> str:
         """Kill the worker (if still alive) and say how it ended."""
@@ -228,6 +246,51 @@ class Worker:
             self.sock, self.launched = self.launched, None
         if self.sock is not None:
             self._kill()
+
+
+class Clock:
+    """The time one request takes of the worker: the CPU time it uses (all its threads) plus the
+    time in which none of its threads runs or waits to run (it sleeps or blocks), from when the
+    request is sent. Waiting for a core on a busy machine is not counted; `deadline` (wall clock)
+    is the safety net."""
+
+    def __init__(self, pid: int, limit_s: float) -> None:
+        self.pid = pid
+        self.limit_s = limit_s
+        self.checked = time.monotonic()
+        self.deadline = self.checked + wall_limit(limit_s)
+        self.used_s = 0.0
+        self.slept_s = 0.0
+        self.cpu0 = 0.0
+        self.cpu0 = self._cpu()
+
+    def _cpu(self) -> float:
+        try:
+            return cpu_seconds(self.pid) - self.cpu0
+        except OSError:  # the worker is gone; its socket says so
+            return self.used_s - self.slept_s
+
+    def read(self) -> float:
+        self.used_s = self._cpu() + self.slept_s
+        return self.used_s
+
+    def spent(self) -> bool:
+        """Whether the limit (or the safety net) is spent; called every POLL_S while waiting."""
+        now = time.monotonic()
+        if sleeping(self.pid):
+            self.slept_s += now - self.checked
+        self.checked = now
+        return self.read() >= self.limit_s or now >= self.deadline
+
+    def wall_left(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+
+def readable(sock: socket.socket, timeout_s: float) -> bool:
+    """Whether `sock` has data (or was closed) within `timeout_s`."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(timeout_s * 1000))
 
 
 def describe_status(status: int) -> str:

@@ -9,6 +9,15 @@ from dataclasses import dataclass, field
 from ..catalogue import Component
 from .confine import Limits
 
+WALL_FACTOR = 10  # the wall-clock safety net, in time limits (see wall_limit)
+
+
+def wall_limit(limit_s: float) -> float:
+    """The wall-clock safety net of a time limit (which counts CPU time and sleep: client.Clock),
+    for code that neither runs nor sleeps as cputime.py sees it (stuck in the kernel): far beyond
+    what a busy machine costs correct code."""
+    return WALL_FACTOR * limit_s
+
 
 @dataclass(frozen=True)
 class Training:
@@ -21,6 +30,7 @@ class Training:
     memory_mb: int = 3072  # a training worker's address space beyond what torch maps
     slice_s: float = 1.0  # the worker reports its progress this often
     slack_s: float = 30.0  # a request's time limit beyond its slice: one slow step, the predictions
+    threads: int = 2  # a training worker's intra-op threads: the cores a batch counts it as (instructor/pool.py)
     cpu_s: int = 3600  # RLIMIT_CPU backstop (two threads); the budget is enforced by the grader
 
 
@@ -28,7 +38,9 @@ class Training:
 class Settings:
     """Reported when hit; each can be changed on the command line."""
 
-    time_s: float = 10.0  # per test, enforced by the grading process
+    # Per test, enforced by the grading process: the worker's CPU time plus the time it slept,
+    # never its wait for a core on a busy machine (sandbox/client.py Clock).
+    time_s: float = 10.0
     limits: Limits = field(default_factory=Limits)  # per worker, enforced by the kernel
     training: Training = field(default_factory=Training)
 

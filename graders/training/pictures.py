@@ -3,7 +3,9 @@ tensors: the loss curve of every task, and what each task adds (`Task.pictures`)
 maps, predicted against true power, predicted against true frames.
 
 The figure descriptions below are plain data (the tasks build them); matplotlib is imported only
-when a picture is drawn, never in the sandbox worker.
+when a picture is drawn, never in the sandbox worker. Titles are in the report's language, drawn
+with the Japanese font matplotlib_fontja ships (IPAexGothic, which has Latin letters too), so that
+no machine's own fonts decide whether Japanese shows.
 """
 
 from __future__ import annotations
@@ -71,9 +73,10 @@ def draw(figure: Figure, folder: Path, lang: Lang) -> Path:
 
     matplotlib.use("Agg")  # no display: files only
     import matplotlib.pyplot as plt
+    import matplotlib_fontja  # noqa: F401  (its import makes IPAexGothic matplotlib's font)
 
     fig = _DRAW[type(figure)](plt, figure, lang)
-    fig.suptitle(figure.title.en)  # matplotlib's fonts rarely have Japanese: titles in English
+    fig.suptitle(figure.title.get(lang))
     path = folder / f"{figure.name}.png"
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -118,8 +121,8 @@ def _series(plt: Any, f: Series, lang: Lang) -> Any:
     fig, ax = plt.subplots(figsize=(10, 3.6))
     for label, values in f.lines.items():
         ax.plot(values.float().numpy(), label=label, linewidth=1.0)
-    ax.set_xlabel(f.xlabel.en)
-    ax.set_ylabel(f.ylabel.en)
+    ax.set_xlabel(f.xlabel.get(lang))
+    ax.set_ylabel(f.ylabel.get(lang))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right")
     return fig

@@ -88,6 +88,11 @@ The scaling keeps the embeddings from being drowned by the position values in $[
     demo="""\
 import matplotlib.pyplot as plt
 
+try:
+    import matplotlib_fontja  # 日本語の文字を持つフォント / a font with Japanese letters
+except ImportError:  # Colab など：!pip install matplotlib-fontja / e.g. Colab
+    pass
+
 # 疑似データ：Embedder の出力のつもりの (1, 7, 128) / toy data standing in for Embedder's output
 torch.manual_seed(0)
 d_model, max_seq_len = 128, 256
@@ -106,7 +111,7 @@ plt.imshow(pe.numpy(), cmap="RdBu", aspect="auto", interpolation="nearest")
 plt.colorbar(label="value")
 plt.xlabel("dimension")
 plt.ylabel("position")
-plt.title("Positional encoding")
+plt.title("位置エンコーディング / Positional encoding")
 plt.show()
 """,
 )
@@ -155,6 +160,11 @@ the heads ($(B, L, d_{model}) \to (B, h, L, d_k)$). No Python loop over heads.
     demo="""\
 import matplotlib.pyplot as plt
 
+try:
+    import matplotlib_fontja  # 日本語の文字を持つフォント / a font with Japanese letters
+except ImportError:  # Colab など：!pip install matplotlib-fontja / e.g. Colab
+    pass
+
 torch.manual_seed(0)
 # スケール化内積注意：クエリ 5 個、キー 7 個、d_k = 8 / scaled dot-product attention: 5 queries, 7 keys
 q, k, v = torch.randn(1, 5, 8), torch.randn(1, 7, 8), torch.randn(1, 7, 8)
@@ -170,7 +180,7 @@ plt.imshow(weights[0].detach().numpy(), cmap="viridis")
 plt.colorbar(label="weight")
 plt.xlabel("key position")
 plt.ylabel("query position")
-plt.title("Attention weights")
+plt.title("注意の重み / Attention weights")
 plt.show()
 
 # マルチヘッド注意：バッチ 2、長さ 7、d_model 32、ヘッド 4 / multi-head: batch 2, length 7, 4 heads
