@@ -237,16 +237,13 @@ def withhold_properties(tests: list[TestResult], properties: set[str]) -> tuple[
     inputs."""
     values = [t for t in tests if t.name not in properties]
     passed = [t for t in values if t.outcome is Outcome.PASSED]
-
-    def earned(test: TestResult) -> bool:
-        if test.hidden and any(v.hidden for v in values):
-            return any(v.hidden for v in passed)
-        return bool(passed)
-
+    hidden_values = any(v.hidden for v in values)
     out = []
     for t in tests:
-        if t.name in properties and t.outcome is Outcome.PASSED and not earned(t):
-            which = Text("hidden ", "非公開の") if t.hidden and any(v.hidden for v in values) else Text("", "")
+        needs_hidden = t.hidden and hidden_values
+        earned = any(v.hidden for v in passed) if needs_hidden else bool(passed)
+        if t.name in properties and t.outcome is Outcome.PASSED and not earned:
+            which = Text("hidden ", "非公開の") if needs_hidden else Text("", "")
             message = Text(WITHHELD.en.format(which=which.en), WITHHELD.ja.format(which=which.ja))
             t = dataclasses.replace(t, outcome=Outcome.FAILED, message=message)
         out.append(t)

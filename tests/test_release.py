@@ -255,6 +255,7 @@ def test_release_has_no_reference_code(release):
             leaked[str(path.relative_to(release))] = sorted(found)[:3]
     assert not leaked, leaked
     assert any((release / "graders" / "snapshots").rglob("*.snap"))
+    assert not list(release.rglob(KEY_FILE))  # the hidden inputs' key is the instructor's only
 
 
 def test_release_scores_equal_repository_scores(release, mixed, server):
