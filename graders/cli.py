@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from . import secret
 from .catalogue import UNITS, UnknownComponent, select
 from .distribute.command import add_release
 from .i18n import LANGS, Lang, Text, default_lang
@@ -26,6 +27,7 @@ from .notebooks.submission import is_notebook_submission, materialize, render_no
 from .sandbox.confine import Limits
 from .sandbox.settings import Settings
 from .sandbox.zygote import ForkServer
+from .secret import SecretError
 from .submissions import sources
 from .training.command import add_train
 
@@ -116,7 +118,7 @@ def grade_folder(args: argparse.Namespace, console: Console, submission: Path, l
     server = ForkServer()
     try:
         from .reports import classroom, gradescope, junit, terminal
-        from .runner import grade
+        from .runner import REFERENCE, grade
         from .training.progress import training_bars
         from .training.tasks import TASKS
 
@@ -125,10 +127,13 @@ def grade_folder(args: argparse.Namespace, console: Console, submission: Path, l
         with bars as bar:
             progress = None if bar is None else (lambda c: bar(TASKS[c.name]))
             report = grade(submission.resolve(), components, settings, server=server, progress=progress)
+    except SecretError as e:
+        raise UsageError(e.text.get(args.lang)) from None
     finally:
         server.close()
     if label is not None:
         report = dataclasses.replace(report, submission=label)
+    console.print(secret.note(report.inputs, REFERENCE.is_dir()).get(args.lang), style="bold", highlight=False)
     terminal.render(report, args.lang, console)
     if args.json:
         gradescope.write(report, args.json, args.lang)
@@ -166,8 +171,35 @@ def run_list(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def add_secret(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("secret", help="the course secret that salts the hidden tests' inputs (instructors)")
+    p.add_argument("action", choices=("init", "status"),
+                   help="init: create it once (refuses to replace one); status: where it is, whether it exists")
+    p.set_defaults(run=run_secret)
+
+
+def run_secret(args: argparse.Namespace, console: Console) -> int:
+    path = secret.secret_file()
+    try:
+        if args.action == "init":
+            path = secret.init(path)
+            done = Text(f"Course secret written to {path} (readable by you only). Keep it: grades of hidden tests "
+                        "depend on it. Rebuild the Gradescope zip (`grader gradescope`) to use it there.",
+                        f"コースの秘密を {path} に書き出しました（所有者のみ読み取り可）。非公開テストの採点は"
+                        "これに依存するので保管してください。Gradescope で使うには zip を作り直してください"
+                        "（`grader gradescope`）。")
+        else:
+            key = secret.hidden_key(path)
+            done = Text(f"{path}: " + ("missing" if key is None else secret.fingerprint(key)),
+                        f"{path}：" + ("ありません" if key is None else secret.fingerprint(key)))
+    except SecretError as e:
+        raise UsageError(e.text.get(args.lang)) from None
+    console.print(done.get(args.lang), highlight=False)
+    return 0
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_grade, add_list, add_train, add_notebooks, add_batch, add_report, add_release,
+    add_grade, add_list, add_train, add_notebooks, add_batch, add_report, add_release, add_secret,
 ]
 
 

@@ -98,6 +98,7 @@ class GradeReport:
     submission: str
     components: tuple[ComponentResult, ...]
     sandbox: tuple[str, ...] = field(default=())  # the confinement layers that were active
+    inputs: str = "public"  # the hidden tests' inputs: "public", or "secret:<fingerprint>" (graders/secret.py)
 
     @property
     def score(self) -> float:

@@ -10,6 +10,7 @@ does reaches another.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,8 +18,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from . import secret
 from .catalogue import COMPONENTS, SUITES, Component
 from .harness.checks import ORACLE, Failure
+from .harness.data import SALT
 from .harness.implementations import Implementation, SandboxImplementation, Session
 from .harness.oracles import Live, Oracle, Remembering, Replayer
 from .harness.snapshots import SNAPSHOTS, SnapshotError
@@ -69,6 +72,7 @@ class GradingPlugin:
         self.upcoming: Worker | None = None
         self.timeouts: Counter[str] = Counter()
         self.layers: tuple[str, ...] = ()
+        self.properties: dict[str, set[str]] = {c.name: set() for c in components}  # property tests
 
     # -- collection ---------------------------------------------------------------------------
 
@@ -137,6 +141,17 @@ class GradingPlugin:
         yield implementation
         ORACLE.reset(token)
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
+        """A hidden test draws its inputs from seeds salted with the oracle's key (none in the
+        student release): replaying the release's answers does not pass it where grades count."""
+        mark = item.get_closest_marker("graded")
+        token = SALT.set(self.oracle.salt if mark is not None and mark.kwargs["hidden"] else None)
+        try:
+            yield
+        finally:
+            SALT.reset(token)
+
     # -- outcomes -----------------------------------------------------------------------------
 
     @pytest.hookimpl(tryfirst=True)
@@ -184,6 +199,8 @@ class GradingPlugin:
             title=mark.kwargs["title"], weight=float(mark.kwargs["weight"]), hidden=hidden,
             outcome=outcome, message=message, diagnosis=diagnosis,
         ))
+        if mark.kwargs.get("property"):
+            self.properties[component.name].add(item.name)
 
     def close(self) -> None:
         if self.worker is not None:
@@ -196,13 +213,42 @@ class GradingPlugin:
 
     def report(self, submission: str) -> GradeReport:
         return GradeReport(
+            inputs=self.oracle.inputs,
             submission=submission,
             components=tuple(
-                ComponentResult(c.name, c.unit, c.title, tuple(self.results[c.name]))
+                ComponentResult(c.name, c.unit, c.title,
+                                withhold_properties(self.results[c.name], self.properties[c.name]))
                 for c in self.components
             ),
             sandbox=self.layers,
         )
+
+
+WITHHELD = Text("this property holds, but it counts only once the output also matches the reference in a "
+                "{which}test of this component: a trivial output (zeros, the input given back) has it too",
+                "この性質は満たしていますが、この部品の{which}テストで出力が参照実装と一致して初めて点になります。"
+                "自明な出力（ゼロ、入力をそのまま返す）でも満たせるためです")
+
+
+def withhold_properties(tests: list[TestResult], properties: set[str]) -> tuple[TestResult, ...]:
+    """A property test's points need evidence of work: a value test (one comparing with the
+    reference) of the component that passed, and hidden when the property test is hidden and
+    the component has hidden value tests, so that replaying the release's answers to the
+    public inputs does not open the way to the hidden properties where grading uses secret
+    inputs."""
+    values = [t for t in tests if t.name not in properties]
+    passed = [t for t in values if t.outcome is Outcome.PASSED]
+    hidden_values = any(v.hidden for v in values)
+    out = []
+    for t in tests:
+        needs_hidden = t.hidden and hidden_values
+        earned = any(v.hidden for v in passed) if needs_hidden else bool(passed)
+        if t.name in properties and t.outcome is Outcome.PASSED and not earned:
+            which = Text("hidden ", "非公開の") if needs_hidden else Text("", "")
+            message = Text(WITHHELD.en.format(which=which.en), WITHHELD.ja.format(which=which.ja))
+            t = dataclasses.replace(t, outcome=Outcome.FAILED, message=message)
+        out.append(t)
+    return tuple(out)
 
 
 def _student_error(e: StudentError, hidden: bool) -> tuple[Outcome, Text, str | None]:
@@ -253,11 +299,14 @@ def judge(error: BaseException | None, hidden: bool) -> tuple[Outcome, Text, str
 
 
 def default_oracle(remember: bool = False) -> Oracle:
-    """The reference code where it exists (the course repository), else the snapshots recorded
-    from it (the student release). `remember`: for a process that grades many submissions (a
-    batch), the reference's answers are kept from one submission to the next."""
+    """The reference code where it exists (the course repository), with the hidden tests'
+    seeds salted by the course secret when there is one, else the snapshots recorded from it
+    (the student release, or the instructor's Gradescope build with its key). `remember`: for
+    a process that grades many submissions (a batch), the reference's answers are kept from
+    one submission to the next."""
     if REFERENCE.is_dir():
-        return Remembering(REFERENCE) if remember else Live(REFERENCE)
+        salt = secret.hidden_key()
+        return Remembering(REFERENCE, salt) if remember else Live(REFERENCE, salt)
     if SNAPSHOTS.is_dir():
         return Replayer(SNAPSHOTS)
     raise SnapshotError("neither reference/ nor graders/snapshots/ exists: the grader has nothing to compare with")
@@ -276,6 +325,7 @@ def grade(
     paths its code may not read to HIDDEN (a batch hides the other students' submissions);
     `progress` shows the training tasks' progress."""
     oracle = oracle or default_oracle()
+    hidden += (secret.secret_file(),)  # the worker never reads the key its inputs are salted with
     # The reference's tensors are tiny: one thread, no OpenMP pool spinning against the workers.
     torch.set_num_threads(1)
     with Sandbox(settings, HIDDEN + hidden, server, HIDDEN_MODULES) as sandbox:

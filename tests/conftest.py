@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from graders.sandbox.settings import Settings
 from graders.sandbox.zygote import ForkServer
 
 ROOT = Path(__file__).resolve().parents[1]
+# No course secret unless a test makes one: a developer's own (~/.config) must not change the
+# hidden inputs these tests grade with (graders/secret.py).
+os.environ["GRADER_SECRET_FILE"] = str(Path(tempfile.gettempdir()) / f"grader-tests-{os.getpid()}" / "no-secret")
 EXERCISES = ROOT / "exercises"
 # Short limits keep the hostile cases fast; the suites' tests each take well under a second.
 FAST = Settings(time_s=2.0, limits=Limits(memory_mb=512, output_kb=256))

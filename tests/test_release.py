@@ -1,11 +1,14 @@
 """The student release: no reference code in it, and the same scores as this repository for
 any submission (the reference, the stubs, mutants); the Gradescope autograder built from it
-runs locally; the GitHub Classroom payload carries the points."""
+runs locally; the GitHub Classroom payload carries the points. Where grades count (the
+instructor's grading, the autograder) hidden tests use inputs salted with the course secret:
+a submission that replays the release's recorded answers scores nothing on them."""
 
 from __future__ import annotations
 
 import ast
 import base64
+import io
 import json
 import os
 import shutil
@@ -15,15 +18,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import EXERCISES, FAST, copy_reference
 from mutants import MUTANTS
 
 from graders.catalogue import select
 from graders.distribute.gradescope import build_autograder
 from graders.distribute.release import build_release
-from graders.harness.oracles import Live, Replayer
+from graders.harness.oracles import KEY_FILE, Live, Recorder, Replayer
+from graders.harness.snapshots import load, snapshot_path
 from graders.reports.classroom import payload
 from graders.runner import REFERENCE, grade
+from graders.sandbox import wire
 
 # One submission that is, file by file, the reference, a stub, or a mutant: a single comparison
 # covers all three. The mutants below touch files that keep the reference elsewhere.
@@ -36,6 +42,154 @@ STUB_FILES = ("transformer/feed_forward.py", "transformer/embedder.py", "rnn/mov
 @pytest.fixture(scope="module")
 def release(tmp_path_factory, server) -> Path:
     return build_release(tmp_path_factory.mktemp("release") / "student-repo", server)
+
+
+KEY = bytes(range(32))  # the hidden-inputs key of a course secret, for these tests
+REPLAYED = ("scaled_dot_product_attention", "MultiHeadAttention")
+
+
+@pytest.fixture(scope="module")
+def autograder(release, tmp_path_factory, server) -> Path:
+    """The Gradescope autograder built from `release`, unpacked as Gradescope would."""
+    archive = build_autograder(tmp_path_factory.mktemp("zip") / "autograder.zip", KEY, server, release=release)
+    root = tmp_path_factory.mktemp("autograder")
+    with zipfile.ZipFile(archive) as z:
+        z.extractall(root / "source")
+        assert {"setup.sh", "run_autograder"} <= set(z.namelist())
+    (root / "source" / "run_autograder").chmod(0o755)
+    return root
+
+
+def run_autograder(root: Path, submission: Path) -> dict:
+    shutil.rmtree(root / "submission", ignore_errors=True)
+    shutil.rmtree(root / "results", ignore_errors=True)
+    copy_tree(submission, root / "submission" / "exercises")  # a GitHub submission: the whole checkout
+    done = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
+                               "PYTHONPATH": str(root / "source")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+def copy_tree(source: Path, target: Path) -> None:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+
+
+# A student's attention module that does no attention maths: it recomputes the digest a
+# snapshot keys each recorded call by, from the inputs it is given, and returns the recorded
+# answer; zeros for inputs it has never seen.
+REPLAY = '''
+
+import base64 as _base64
+import hashlib as _hashlib
+import io as _io
+
+from graders.sandbox import wire as _wire
+
+_ANSWERS = torch.load(_io.BytesIO(_base64.b64decode({table!r})), weights_only=True)
+
+
+def _plain(value):
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {{str(k): _plain(v) for k, v in value.items()}}
+    return value
+
+
+def _answer(op, *calls):
+    for call in calls:
+        found = _ANSWERS.get(_hashlib.sha1(_wire.encode([op, _plain(call)])).hexdigest()[:16])
+        if found is not None:
+            return tuple(found) if isinstance(found, list) else found
+    return None
+
+
+def scaled_dot_product_attention(query, key, value, mask=None):
+    found = _answer("call", *(["scaled_dot_product_attention", args, {{}}]
+                              for args in ([query, key, value, mask], [query, key, value])))
+    if found is not None:
+        return found
+    return torch.zeros(*query.shape[:-1], value.size(-1)), torch.zeros(*query.shape[:-1], key.size(-2))
+
+
+def _replayed_forward(self, query, key, value, mask=None):
+    found = _answer("method", *([number, [None, args, kwargs]] for number in range(1, 9)
+                                for args, kwargs in (([query, key, value, mask], {{}}), ([query, key, value], {{}}),
+                                                     ([query, key, value], {{"mask": mask}}))))
+    return found if found is not None else torch.zeros_like(query)
+
+
+MultiHeadAttention.forward = _replayed_forward
+'''
+
+
+@pytest.fixture(scope="module")
+def replayer(release, tmp_path_factory) -> Path:
+    """The reference, but for an attention module that replays the release's snapshots."""
+    answers = {}
+    for component in select(list(REPLAYED)):
+        for tape in load(snapshot_path(release / "graders" / "snapshots", component), "public").values():
+            answers.update({e["digest"]: e["value"] for e in tape.calls if e["op"] in ("call", "method")})
+    buffer = io.BytesIO()
+    torch.save(answers, buffer)
+    submission = copy_reference(tmp_path_factory.mktemp("replayer") / "submission")
+    module = submission / "transformer" / "attention.py"
+    table = base64.b64encode(buffer.getvalue()).decode()
+    module.write_text(module.read_text() + REPLAY.format(table=table))
+    return submission
+
+
+def hidden_points(tests: list[tuple[str, bool, float]]) -> dict[str, float]:
+    """(component, hidden, score) of each test -> points on hidden tests, per component."""
+    points: dict[str, float] = {}
+    for component, hidden, score in tests:
+        if hidden:
+            points[component] = points.get(component, 0.0) + score
+    return points
+
+
+def test_replaying_the_release_scores_nothing_where_grades_count(release, replayer, autograder, server):
+    components = select(list(REPLAYED))
+    # The attack is real: on the release's public inputs it passes hidden tests of both components.
+    self_check = grade(replayer, components, FAST, oracle=Replayer(release / "graders" / "snapshots"), server=server)
+    replayed = hidden_points([(c.component, t.hidden, t.score) for c in self_check.components for t in c.tests])
+    assert all(replayed.get(name, 0) > 0 for name in REPLAYED), replayed
+    # The instructor's grading, with the course secret: nothing on any hidden test.
+    graded = grade(replayer, components, FAST, oracle=Live(REFERENCE, KEY), server=server)
+    assert graded.inputs.startswith("secret:")
+    assert hidden_points([(c.component, t.hidden, t.score) for c in graded.components for t in c.tests]) == \
+        dict.fromkeys(REPLAYED, 0.0)
+    # The Gradescope autograder, built with the same secret: nothing either.
+    data = run_autograder(autograder, replayer)
+    assert data["extra_data"]["inputs"] == graded.inputs
+    on_gradescope = [(next(tag.split(":", 1)[1] for tag in t["tags"] if tag.startswith("component:")),
+                      "hidden" in t["tags"], t["score"]) for t in data["tests"]]
+    assert {name: hidden_points(on_gradescope)[name] for name in REPLAYED} == dict.fromkeys(REPLAYED, 0.0)
+
+
+def test_hidden_answers_differ_under_the_secret(tmp_path, server):
+    """Every hidden test that compares with the reference's answers gets other answers under
+    the course secret: none of them can be passed by replaying the release's (the property
+    tests, which have no answers to replay, count only alongside a passed hidden value test)."""
+    components = select(None)
+    public = grade(REFERENCE, components, FAST, oracle=Recorder(REFERENCE, tmp_path / "public"), server=server)
+    grade(REFERENCE, components, FAST, oracle=Recorder(REFERENCE, tmp_path / "secret", KEY), server=server)
+    assert (tmp_path / "secret" / KEY_FILE).exists() and not (tmp_path / "public" / KEY_FILE).exists()
+    secret = Live(REFERENCE, KEY).inputs
+
+    def answers(tape) -> list[bytes]:
+        return [wire.encode(e["value"]) for e in tape.calls if e["op"] in ("call", "method", "grads", "get")]
+
+    same = []
+    for component, result in zip(components, public.components, strict=True):
+        before = load(snapshot_path(tmp_path / "public", component), "public")
+        after = load(snapshot_path(tmp_path / "secret", component), secret)
+        for test in result.tests:
+            replayable = test.hidden and test.name in before and answers(before[test.name])
+            if replayable and answers(before[test.name]) == answers(after[test.name]):
+                same.append(f"{component.name}.{test.name}")
+    assert same == []
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +255,7 @@ def test_release_has_no_reference_code(release):
             leaked[str(path.relative_to(release))] = sorted(found)[:3]
     assert not leaked, leaked
     assert any((release / "graders" / "snapshots").rglob("*.snap"))
+    assert not list(release.rglob(KEY_FILE))  # the hidden inputs' key is the instructor's only
 
 
 def test_release_scores_equal_repository_scores(release, mixed, server):
@@ -116,31 +271,25 @@ def test_release_grades_on_its_own(release, mixed, tmp_path):
     """The release's own command line, run from the release, grades without reference/."""
     results = tmp_path / "results.json"
     done = subprocess.run([sys.executable, "-m", "graders", "grade", str(mixed), "--json", str(results),
-                           "--lang", "en", "-c", "PositionalEncoder", "-c", "Embedder"],
+                           "--lang", "en", "-c", "PositionalEncoder", "-c", "Embedder",
+                           "-c", "scaled_dot_product_attention"],
                           cwd=release, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(release)})
     assert done.returncode == 1, done.stderr[-2000:]
     data = json.loads(results.read_text())
     assert 0 < data["score"] < data["extra_data"]["max_score"]
     assert "diagnosis:pe_exponent_doubled" in {tag for t in data["tests"] for tag in t["tags"]}
+    # Its scores are a self-check on public inputs, and the report says so.
+    assert data["extra_data"]["inputs"] == "public"
+    assert "Self-check: public inputs; the instructor's grading uses other inputs." in " ".join(done.stdout.split())
 
 
-def test_gradescope_autograder_runs_locally(release, tmp_path):
-    archive = build_autograder(tmp_path / "autograder.zip", release=release)
-    root = tmp_path / "autograder"
-    with zipfile.ZipFile(archive) as z:
-        z.extractall(root / "source")
-        assert {"setup.sh", "run_autograder"} <= set(z.namelist())
-    run = root / "source" / "run_autograder"
-    run.chmod(0o755)
-    subprocess.run(["bash", "-n", str(root / "source" / "setup.sh")], check=True)
-    copy_reference(root / "submission" / "exercises")  # a GitHub submission: the whole checkout
-    done = subprocess.run([str(run)], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
-                               "PYTHONPATH": str(root / "source")})
-    assert done.returncode == 0, done.stderr[-2000:]
-    data = json.loads((root / "results" / "results.json").read_text())
+def test_gradescope_autograder_runs_locally(autograder):
+    subprocess.run(["bash", "-n", str(autograder / "source" / "setup.sh")], check=True)
+    assert (autograder / "source" / "graders" / "snapshots" / KEY_FILE).exists()  # the zip is the instructor's
+    data = run_autograder(autograder, REFERENCE)
     assert data["score"] == data["extra_data"]["max_score"] > 0
+    assert data["extra_data"]["inputs"].startswith("secret:")
 
 
 def test_classroom_payload_carries_the_points(grade_submission, tmp_path, server):

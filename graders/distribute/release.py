@@ -28,8 +28,10 @@ class ReleaseError(RuntimeError):
     pass
 
 
-def build_release(out: Path, server: ForkServer | None = None) -> Path:
-    """Write the student repository to `out` (which must not exist or be empty)."""
+def build_release(out: Path, server: ForkServer | None = None, salt: bytes | None = None) -> Path:
+    """Write the student repository to `out` (which must not exist or be empty); its snapshots
+    answer the public inputs (a self-check), or the hidden tests' inputs salted with `salt`
+    (the instructor's Gradescope build, never given to students)."""
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out} is not empty")
     out.mkdir(parents=True, exist_ok=True)
@@ -42,13 +44,13 @@ def build_release(out: Path, server: ForkServer | None = None) -> Path:
             (out / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, out / relative)
     shutil.copytree(OVERLAY, out, dirs_exist_ok=True, ignore=ignore)
-    record_snapshots(out / "graders" / "snapshots", server)
+    record_snapshots(out / "graders" / "snapshots", server, salt)
     return out
 
 
-def record_snapshots(target: Path, server: ForkServer | None = None) -> None:
+def record_snapshots(target: Path, server: ForkServer | None = None, salt: bytes | None = None) -> None:
     """Grade the reference once, recording every answer the suites use."""
-    report = grade(REFERENCE, select(None), oracle=Recorder(REFERENCE, target), server=server)
+    report = grade(REFERENCE, select(None), oracle=Recorder(REFERENCE, target, salt), server=server)
     if not report.full_marks:
         wrong = [c.component for c in report.components if c.score < c.max_score]
         raise ReleaseError(f"the reference does not score full marks on {', '.join(wrong)}; not releasing")

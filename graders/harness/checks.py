@@ -58,9 +58,13 @@ def fail(en: str, ja: str, diagnosis: str | None = None) -> NoReturn:
     raise Failure(Text(en, ja), diagnosis)
 
 
-def graded(weight: float, en: str, ja: str, *, public: bool = False) -> pytest.MarkDecorator:
-    """Mark a suite test: its weight, what it checks (both languages), and its visibility."""
-    return pytest.mark.graded(weight=weight, title=Text(en, ja), hidden=not public)
+def graded(weight: float, en: str, ja: str, *, public: bool = False, property: bool = False) -> pytest.MarkDecorator:
+    """Mark a suite test: its weight, what it checks (both languages), and its visibility.
+
+    `property`: the test checks something a trivial output can also have (the interface, a
+    shape, an error, causality, invariance, ...): it counts only alongside a value check the
+    component passed (see runner.withhold_properties), so that zeros score nothing."""
+    return pytest.mark.graded(weight=weight, title=Text(en, ja), hidden=not public, property=property)
 
 
 def shape(t: torch.Tensor) -> str:

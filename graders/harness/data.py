@@ -6,11 +6,27 @@ so that a transposed or mis-broadcast tensor fails loudly instead of passing by 
 
 from __future__ import annotations
 
+import hashlib
+from contextvars import ContextVar
+
 import torch
 
+# The key that salts every seed while a hidden test runs in authoritative grading (the course
+# secret's, graders/secret.py); None: the seeds as written, which the student release ships.
+SALT: ContextVar[bytes | None] = ContextVar("salt", default=None)
 
-def generator(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+
+def seed(n: int) -> int:
+    """The seed a test's `n` stands for: `n` itself, or under a salt a number only the key
+    gives (below 2**31, so that any random generator a student's code seeds accepts it)."""
+    key = SALT.get()
+    if key is None:
+        return n
+    return int.from_bytes(hashlib.sha256(key + n.to_bytes(8, "little", signed=True)).digest()[:4], "little") >> 1
+
+
+def generator(n: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed(n))
 
 
 def randn(*shape: int, seed: int, scale: float = 1.0) -> torch.Tensor:

@@ -208,18 +208,22 @@ class TapedImplementation(Implementation):
         return self.tape.mistakes(mistakes)
 
 
-def save(tapes: dict[str, Tape], path: Path) -> None:
+def save(tapes: dict[str, Tape], path: Path, inputs: str) -> None:
+    """`inputs`: the fingerprint of the key the hidden tests' seeds were salted with."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"format": FORMAT, "tests": {name: tape.to_data() for name, tape in tapes.items()}}
+    data = {"format": FORMAT, "inputs": inputs, "tests": {name: tape.to_data() for name, tape in tapes.items()}}
     path.write_bytes(wire.encode(data))
 
 
-def load(path: Path) -> dict[str, Tape]:
-    """The tapes of one component's suite, by test name."""
+def load(path: Path, inputs: str) -> dict[str, Tape]:
+    """The tapes of one component's suite, by test name, recorded with the `inputs` expected."""
     try:
         data = wire.decode(path.read_bytes())
     except (OSError, wire.WireError) as e:
         raise SnapshotError(f"cannot read the snapshot {path.name}: {e}") from None
     if data.get("format") != FORMAT:
         raise SnapshotError(f"the snapshot {path.name} has another format: regenerate the snapshots")
+    if data.get("inputs") != inputs:
+        raise SnapshotError(f"the snapshot {path.name} was recorded with other hidden inputs "
+                            f"({data.get('inputs')}, not {inputs}): regenerate the snapshots")
     return {name: Tape.from_data(tape) for name, tape in data["tests"].items()}

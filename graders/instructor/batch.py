@@ -36,6 +36,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text as RichText
 
+from .. import secret
 from ..catalogue import Component, select
 from ..i18n import Lang
 from ..results import GradeReport
@@ -167,7 +168,8 @@ def run(
     settings = settings or Settings()
     workers = workers or usable_cores()
     listener = listener or Listener()
-    grader = fingerprint.grader_version()
+    # Grades drawn under another course secret (or none) are other grades: graded again, not skipped.
+    grader = fingerprint.grader_version() + secret.fingerprint(secret.hidden_key()).removeprefix("public")
     names = tuple(c.name for c in components)
     root = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     try:
@@ -338,8 +340,13 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(str(e)) from None
     if args.json_dir is not None:
         args.json_dir.mkdir(exist_ok=True)
-    secret = tuple(p for p in (args.roster, args.db, args.json_dir) if p is not None)
-    secret += tuple(args.db.with_name(args.db.name + suffix) for suffix in ("-wal", "-shm"))
+    try:
+        inputs = secret.fingerprint(secret.hidden_key())
+    except secret.SecretError as e:
+        raise UsageError(e.text.get(lang)) from None
+    console.print(secret.note(inputs, reference=True).get(lang), style="bold", highlight=False)
+    private = tuple(p for p in (args.roster, args.db, args.json_dir) if p is not None)
+    private += tuple(args.db.with_name(args.db.name + suffix) for suffix in ("-wal", "-shm"))
     start = time.monotonic()
     try:
         with Gradebook(args.db) as gradebook:
@@ -348,7 +355,7 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
             listener = ProgressListener(console, lang)
             notes = NotesPrinter(console, lang)
             results = run(planned, components, gradebook, settings, args.workers, force=args.force,
-                          roots=tuple(paths), hidden=secret, json_dir=args.json_dir, lang=lang, listener=listener,
+                          roots=tuple(paths), hidden=private, json_dir=args.json_dir, lang=lang, listener=listener,
                           prepared_hook=notes)
     except GradebookError as e:
         raise UsageError(str(e)) from None

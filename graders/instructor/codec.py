@@ -60,6 +60,7 @@ def report_to_json(report: GradeReport) -> dict[str, Any]:
     return {
         "submission": report.submission,
         "sandbox": list(report.sandbox),
+        "inputs": report.inputs,
         "components": [
             {
                 "component": c.component,
@@ -87,6 +88,7 @@ def report_from_json(data: Any) -> GradeReport:
                 for c in data["components"]
             ),
             sandbox=tuple(str(layer) for layer in data["sandbox"]),
+            inputs=str(data.get("inputs", "public")),  # reports stored before the course secret existed
         )
     except (KeyError, TypeError, ValueError) as e:
         raise CodecError(f"not an encoded report ({type(e).__name__}: {e})") from None

@@ -46,6 +46,7 @@ def to_results_json(report: GradeReport, lang: Lang) -> dict[str, Any]:
             "max_score": number(report.max_score),
             "components": {c.component: component_entry(c) for c in report.components},
             "sandbox": list(report.sandbox),
+            "inputs": report.inputs,
             "lang": lang,
         },
     }

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from graders.harness import Implementation, Obj, assert_close, fail, randn
+from graders.harness.data import generator
 from graders.i18n import Text
 from graders.sandbox.client import StudentError
 
@@ -134,7 +135,7 @@ def torch_cell(kind: str, input_size: int, hidden_size: int, seed: int, **kwargs
     """nn.RNNCell / nn.LSTMCell / nn.GRUCell with random, non-constant weights from `seed`."""
     cell = {"RNNCell": nn.RNNCell, "LSTMCell": nn.LSTMCell, "GRUCell": nn.GRUCell}[kind](
         input_size, hidden_size, **kwargs)
-    g = torch.Generator().manual_seed(seed)
+    g = generator(seed)  # salted like every other input in a hidden test
     with torch.no_grad():
         for q in cell.parameters():
             q.copy_(torch.randn(q.shape, generator=g) * (0.8 if q.dim() == 2 else 0.5))

@@ -65,7 +65,8 @@ def weights_of(out, shape):
 
 
 @graded(1, "has word_embeddings, gru (GRUCell) and hidden2linear (nn.Linear(2 * hidden_dim, vocab_size))",
-        "word_embeddings・gru（GRUCell）・hidden2linear（nn.Linear(2 * hidden_dim, vocab_size)）を持つ", public=True)
+        "word_embeddings・gru（GRUCell）・hidden2linear（nn.Linear(2 * hidden_dim, vocab_size)）を持つ", public=True,
+        property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, V, E, H), reference.new(COMPONENT, V, E, H))
 

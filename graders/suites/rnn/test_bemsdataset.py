@@ -8,6 +8,7 @@ the label, so that every misalignment shows), plus the generated stand-in for th
 import torch
 
 from graders.harness import assert_close, graded, randn
+from graders.harness.data import seed
 from graders.i18n import Text
 from graders.suites.rnn._shared import attribute, length
 
@@ -50,7 +51,7 @@ def both(obj):
 
 
 @graded(1, "len(dataset) is N - delay - time_window + 1", "len(dataset) が N - delay - time_window + 1",
-        public=True)
+        public=True, property=True)
 def test_length(student, reference):
     data, label = series(1)
     expected = length(reference.new(COMPONENT, data, label, 3, 5))
@@ -92,7 +93,7 @@ def test_getitem(student, reference):
 @graded(1, "works on the generated building data (the lecture's delay=1, time_window=10)",
         "生成した建物のデータで動く（講義と同じ delay=1, time_window=10）")
 def test_generated_data(student, reference):
-    data, label = reference.call("load_bems_data", False, 5)
+    data, label = reference.call("load_bems_data", False, seed(5))
     expected = both(reference.new(COMPONENT, data, label, 1, 10))
     assert_close(both(student.new(COMPONENT, data, label, 1, 10)), expected, what=WINDOWS,
                  mistakes=mistakes(data, label, 1, 10))

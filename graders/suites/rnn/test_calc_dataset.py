@@ -7,6 +7,7 @@ Tokens: digits 0-9, <pad> = 10, "+" = 11, <eos> = 12.
 import torch
 
 from graders.harness import assert_close, fail, graded
+from graders.harness.data import seed
 from graders.i18n import Text
 from graders.suites.rnn._shared import attribute, length, tensor_of
 
@@ -47,9 +48,9 @@ def left_padded(rows: torch.Tensor) -> torch.Tensor:
 
 
 @graded(1, "data [N, 7] and label [N, 6], integer tensors; len(dataset) is N",
-        "data [N, 7] と label [N, 6] の整数テンソルを持ち、len(dataset) が N", public=True)
+        "data [N, 7] と label [N, 6] の整数テンソルを持ち、len(dataset) が N", public=True, property=True)
 def test_shapes(student):
-    obj = student.new(COMPONENT, N, 1)
+    obj = student.new(COMPONENT, N, seed(1))
     tensors(obj, N)
     assert_close(length(obj), N, what=Text("len(dataset)", "len(dataset)"))
 
@@ -57,7 +58,7 @@ def test_shapes(student):
 @graded(3, "every sample is x+y padded with <pad>, and its label is <eos> x+y <eos> padded with <pad>",
         "各サンプルが x+y（<pad> で埋める）、ラベルが <eos> 和 <eos>（<pad> で埋める）", public=True)
 def test_format(student):
-    data, label = tensors(student.new(COMPONENT, N, 2), N)
+    data, label = tensors(student.new(COMPONENT, N, seed(2)), N)
     for i, row in enumerate(data.tolist()):
         real = [t for t in row if t != PAD]
         n_real = len(real)
@@ -84,9 +85,9 @@ def test_format(student):
 @graded(2, "the same seed gives the reference's data (the lecture's draws, from random.Random(seed))",
         "同じシードで参照実装と同じデータになる（講義と同じ順の乱数、random.Random(seed)）")
 def test_matches_reference(student, reference):
-    ref = reference.new(COMPONENT, N, 3)
+    ref = reference.new(COMPONENT, N, seed(3))
     expected = (ref.get("data"), ref.get("label"))
-    assert_close(tensors(student.new(COMPONENT, N, 3), N), expected, what=Text(
+    assert_close(tensors(student.new(COMPONENT, N, seed(3)), N), expected, what=Text(
         "(data, label) for seed 3", "シード 3 の (data, label)"), mistakes={
         "padding_on_left": lambda: (left_padded(expected[0]), left_padded(expected[1]))})
 
@@ -94,18 +95,18 @@ def test_matches_reference(student, reference):
 @graded(1, "deterministic: the same seed gives the same data, another seed other data",
         "再現性：同じシードなら同じデータ、違うシードなら違うデータ")
 def test_deterministic(student):
-    first = tensors(student.new(COMPONENT, N, 4), N)
-    assert_close(tensors(student.new(COMPONENT, N, 4), N), first, what=Text(
+    first = tensors(student.new(COMPONENT, N, seed(4)), N)
+    assert_close(tensors(student.new(COMPONENT, N, seed(4)), N), first, what=Text(
         "the data set built again with the same seed", "同じシードで作り直したデータセット"))
-    other = tensors(student.new(COMPONENT, N, 5), N)
+    other = tensors(student.new(COMPONENT, N, seed(5)), N)
     if torch.equal(other[0], first[0]):
         fail("seeds 4 and 5 give the same data: use random.Random(seed), not the global random module",
              "シード 4 と 5 で同じデータになります。グローバルな random ではなく random.Random(seed) を使ってください")
 
 
-@graded(1, "dataset[i] is the pair (data[i], label[i])", "dataset[i] が (data[i], label[i]) の組")
+@graded(1, "dataset[i] is the pair (data[i], label[i])", "dataset[i] が (data[i], label[i]) の組", property=True)
 def test_getitem(student):
-    obj = student.new(COMPONENT, N, 6)
+    obj = student.new(COMPONENT, N, seed(6))
     data, label = tensors(obj, N)
     for i in (0, 17, N - 1):
         assert_close(obj.method("__getitem__", i), (data[i], label[i]), what=Text(f"dataset[{i}]", f"dataset[{i}]"))

@@ -42,7 +42,7 @@ def state(seed):
 
 
 @graded(1, "has cell, a ConvLSTMCell(input_channels, hidden_channels, kernel_size)",
-        "cell（ConvLSTMCell(input_channels, hidden_channels, kernel_size)）を持つ", public=True)
+        "cell（ConvLSTMCell(input_channels, hidden_channels, kernel_size)）を持つ", public=True, property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, C, HC, K), reference.new(COMPONENT, C, HC, K))
 
@@ -64,7 +64,7 @@ def test_initial_state(student, reference):
 
 
 @graded(1, "the returned state continues the sequence: two halves give the whole",
-        "返した状態で続きを計算できる：系列を2つに分けても全体と同じ結果")
+        "返した状態で続きを計算できる：系列を2つに分けても全体と同じ結果", property=True)
 def test_halves(student):
     model = student.new(COMPONENT, C, HC, K, seed=7)
     x = randn(B, T, C, HH, WW, seed=8)
@@ -76,7 +76,7 @@ def test_halves(student):
         diagnosis="state_not_carried")
 
 
-@graded(1, "permuting the batch permutes the outputs", "バッチを並べ替えると出力も同じように並べ替わる")
+@graded(1, "permuting the batch permutes the outputs", "バッチを並べ替えると出力も同じように並べ替わる", property=True)
 def test_batch_permutation(student):
     model = student.new(COMPONENT, C, HC, K, seed=9)
     x, perm = randn(B, T, C, HH, WW, seed=10), torch.tensor([1, 0])

@@ -38,7 +38,8 @@ def frames(seed):
 
 
 @graded(1, "has conv, an nn.Conv2d(input_channels + hidden_channels, 4 * hidden_channels, kernel_size)",
-        "conv（nn.Conv2d(input_channels + hidden_channels, 4 * hidden_channels, kernel_size)）を持つ", public=True)
+        "conv（nn.Conv2d(input_channels + hidden_channels, 4 * hidden_channels, kernel_size)）を持つ", public=True,
+        property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, C, HC, K), reference.new(COMPONENT, C, HC, K))
 
@@ -86,7 +87,7 @@ def padding_of(cell):
 
 
 @graded(2, "odd kernels (5 x 5, 3 x 3) keep the frame size H x W",
-        "奇数のカーネル（5 x 5, 3 x 3）でフレームの大きさ H x W が変わらない")
+        "奇数のカーネル（5 x 5, 3 x 3）でフレームの大きさ H x W が変わらない", property=True)
 def test_keeps_size(student):
     want = (B, HC, HH, WW)
     for k in (5, 3):

@@ -7,6 +7,7 @@ The pairs come from the given generate_dates; the grader calls the reference's c
 import torch
 
 from graders.harness import assert_close, fail, graded
+from graders.harness.data import seed
 from graders.i18n import Text
 from graders.suites.rnn._shared import attribute, length, tensor_of
 
@@ -49,9 +50,9 @@ def mistakes(reference, pairs):
 
 
 @graded(1, "data [N, 29] and label [N, 11], integer tensors; len(dataset) is N",
-        "data [N, 29] と label [N, 11] の整数テンソルを持ち、len(dataset) が N", public=True)
+        "data [N, 29] と label [N, 11] の整数テンソルを持ち、len(dataset) が N", public=True, property=True)
 def test_shapes(student):
-    obj = student.new(COMPONENT, N, 1)
+    obj = student.new(COMPONENT, N, seed(1))
     tensors(obj, N)
     assert_close(length(obj), N, what=Text("len(dataset)", "len(dataset)"))
 
@@ -59,16 +60,16 @@ def test_shapes(student):
 @graded(3, "the written dates padded with <pad> (id 0), the labels \"_YYYY-MM-DD\", as the reference",
         "書かれた日付を <pad>（ID 0）で埋め、ラベルは \"_YYYY-MM-DD\"（参照実装と一致）", public=True)
 def test_encoding(student, reference):
-    pairs = reference.call("generate_dates", N, 2)
-    actual = student.new(COMPONENT, N, 2)
+    pairs = reference.call("generate_dates", N, seed(2))
+    actual = student.new(COMPONENT, N, seed(2))
     assert_close(tensors(actual, N), encoded(reference, pairs), what=Text("(data, label)", "(data, label)"),
                  mistakes=mistakes(reference, pairs))
 
 
 @graded(1, "decoding data and label gives back the generated pairs", "data と label を戻すと生成した組になる")
 def test_round_trip(student, reference):
-    pairs = reference.call("generate_dates", N, 3)
-    data, label = tensors(student.new(COMPONENT, N, 3), N)
+    pairs = reference.call("generate_dates", N, seed(3))
+    data, label = tensors(student.new(COMPONENT, N, seed(3)), N)
     id2char = {i: c for c, i in reference.get("char2id").items()}
     for i, (src, iso) in enumerate(pairs):
         got = ("".join(id2char.get(int(t), "?") for t in data[i] if int(t) != 0),
@@ -81,17 +82,17 @@ def test_round_trip(student, reference):
 @graded(1, "deterministic: the same seed gives the same data, another seed other data",
         "再現性：同じシードなら同じデータ、違うシードなら違うデータ")
 def test_deterministic(student):
-    first = tensors(student.new(COMPONENT, N, 4), N)
-    assert_close(tensors(student.new(COMPONENT, N, 4), N), first, what=Text(
+    first = tensors(student.new(COMPONENT, N, seed(4)), N)
+    assert_close(tensors(student.new(COMPONENT, N, seed(4)), N), first, what=Text(
         "the data set built again with the same seed", "同じシードで作り直したデータセット"))
-    if torch.equal(tensors(student.new(COMPONENT, N, 5), N)[0], first[0]):
+    if torch.equal(tensors(student.new(COMPONENT, N, seed(5)), N)[0], first[0]):
         fail("seeds 4 and 5 give the same data: pass the seed on to generate_dates",
              "シード 4 と 5 で同じデータになります。seed を generate_dates に渡してください")
 
 
-@graded(1, "dataset[i] is the pair (data[i], label[i])", "dataset[i] が (data[i], label[i]) の組")
+@graded(1, "dataset[i] is the pair (data[i], label[i])", "dataset[i] が (data[i], label[i]) の組", property=True)
 def test_getitem(student):
-    obj = student.new(COMPONENT, N, 6)
+    obj = student.new(COMPONENT, N, seed(6))
     data, label = tensors(obj, N)
     for i in (0, 11, N - 1):
         assert_close(obj.method("__getitem__", i), (data[i], label[i]), what=Text(f"dataset[{i}]", f"dataset[{i}]"))

@@ -30,7 +30,8 @@ def one_step(x, h):
 
 
 @graded(1, "has weight_ih [3H, I], weight_hh [3H, H], bias_ih and bias_hh [3H], like nn.GRUCell",
-        "nn.GRUCell と同じ weight_ih [3H, I]・weight_hh [3H, H]・bias_ih と bias_hh [3H] を持つ", public=True)
+        "nn.GRUCell と同じ weight_ih [3H, I]・weight_hh [3H, H]・bias_ih と bias_hh [3H] を持つ", public=True,
+        property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, IN, H), reference.new(COMPONENT, IN, H))
 

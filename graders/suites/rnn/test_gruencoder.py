@@ -35,7 +35,7 @@ def pair(student, reference, seed=1):
 
 
 @graded(1, "has word_embeddings (nn.Embedding(vocab_size, embedding_dim)) and gru (GRUCell)",
-        "word_embeddings（nn.Embedding(vocab_size, embedding_dim)）と gru（GRUCell）を持つ", public=True)
+        "word_embeddings（nn.Embedding(vocab_size, embedding_dim)）と gru（GRUCell）を持つ", public=True, property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, V, E, H, PAD), reference.new(COMPONENT, V, E, H, PAD))
 
@@ -48,7 +48,7 @@ def test_forward(student, reference):
     assert_close(stu(x), ref(x), mistakes=mistakes(ref, x))
 
 
-@graded(1, "the last state h is hs[:, -1]", "最後の状態 h が hs[:, -1] と等しい")
+@graded(1, "the last state h is hs[:, -1]", "最後の状態 h が hs[:, -1] と等しい", property=True)
 def test_last_state(student):
     encoder = student.new(COMPONENT, V, E, H, PAD, seed=3)
     hs, h = outputs(encoder(tokens(B, S, V, seed=4)), 2, "forward", "forward")
@@ -56,7 +56,8 @@ def test_last_state(student):
                  what=Text("h (compared with hs[:, -1])", "h（hs[:, -1] との比較）"))
 
 
-@graded(1, "permuting the batch permutes hs and h", "バッチを並べ替えると hs と h も同じように並べ替わる")
+@graded(1, "permuting the batch permutes hs and h", "バッチを並べ替えると hs と h も同じように並べ替わる",
+        property=True)
 def test_batch_permutation(student):
     encoder = student.new(COMPONENT, V, E, H, PAD, seed=5)
     x, perm = tokens(B, S, V, seed=6), torch.tensor([2, 0, 1])

@@ -28,7 +28,8 @@ def state(seed):
 
 
 @graded(1, "has weight_ih [4H, I], weight_hh [4H, H], bias_ih and bias_hh [4H], like nn.LSTMCell",
-        "nn.LSTMCell と同じ weight_ih [4H, I]・weight_hh [4H, H]・bias_ih と bias_hh [4H] を持つ", public=True)
+        "nn.LSTMCell と同じ weight_ih [4H, I]・weight_hh [4H, H]・bias_ih と bias_hh [4H] を持つ", public=True,
+        property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, IN, H), reference.new(COMPONENT, IN, H))
 

@@ -39,7 +39,8 @@ def state(seed):
 
 
 @graded(1, "has word_embeddings, lstm (LSTMCell) and output (nn.Linear(hidden_dim, vocab_size))",
-        "word_embeddings・lstm（LSTMCell）・output（nn.Linear(hidden_dim, vocab_size)）を持つ", public=True)
+        "word_embeddings・lstm（LSTMCell）・output（nn.Linear(hidden_dim, vocab_size)）を持つ", public=True,
+        property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, V, E, H), reference.new(COMPONENT, V, E, H))
 
@@ -61,7 +62,7 @@ def test_one_step(student, reference):
 
 
 @graded(1, "stepping one token at a time, passing the state on, gives the whole sequence's logits",
-        "状態を渡しながら 1 トークンずつ進めると、系列全体を渡したときと同じロジットになる")
+        "状態を渡しながら 1 トークンずつ進めると、系列全体を渡したときと同じロジットになる", property=True)
 def test_steps_equal_sequence(student):
     decoder = student.new(COMPONENT, V, E, H, seed=9)
     ids, s = tokens(B, T, V, seed=10), state(11)

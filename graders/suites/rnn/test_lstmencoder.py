@@ -34,7 +34,8 @@ def pair(student, reference, seed=1):
 
 
 @graded(1, "has word_embeddings (nn.Embedding(vocab_size, embedding_dim)) and lstm (LSTMCell)",
-        "word_embeddings（nn.Embedding(vocab_size, embedding_dim)）と lstm（LSTMCell）を持つ", public=True)
+        "word_embeddings（nn.Embedding(vocab_size, embedding_dim)）と lstm（LSTMCell）を持つ", public=True,
+        property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, V, E, H), reference.new(COMPONENT, V, E, H))
 
@@ -57,7 +58,7 @@ def test_any_batch_size(student, reference):
                      mistakes=mistakes(ref, x))
 
 
-@graded(1, "permuting the batch permutes the state", "バッチを並べ替えると状態も同じように並べ替わる")
+@graded(1, "permuting the batch permutes the state", "バッチを並べ替えると状態も同じように並べ替わる", property=True)
 def test_batch_permutation(student):
     encoder = student.new(COMPONENT, V, E, H, seed=10)
     x, perm = tokens(B, S, V, seed=11), torch.tensor([1, 2, 0])

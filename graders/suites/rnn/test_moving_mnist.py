@@ -8,6 +8,7 @@ in [0, 1].
 import torch
 
 from graders.harness import assert_close, fail, graded
+from graders.harness.data import seed
 from graders.i18n import Text
 from graders.suites.rnn._shared import length, tensor_of
 
@@ -30,12 +31,12 @@ def item(obj, idx):
     return frames
 
 
-def build(impl, seed, objects=(1, 2, 3)):
-    return impl.new(COMPONENT, N_IN, N_OUT, objects, LENGTH, seed)
+def build(impl, n, objects=(1, 2, 3)):
+    return impl.new(COMPONENT, N_IN, N_OUT, objects, LENGTH, seed(n))  # salted in a hidden test
 
 
 @graded(1, "len(dataset) is length; items are float32 frames [T, 1, 64, 64] in [0, 1]",
-        "len(dataset) が length、各要素が [0, 1] の float32 フレーム [T, 1, 64, 64]", public=True)
+        "len(dataset) が length、各要素が [0, 1] の float32 フレーム [T, 1, 64, 64]", public=True, property=True)
 def test_items(student):
     obj = build(student, 1)
     assert_close(length(obj), LENGTH, what=Text("len(dataset)", "len(dataset)"))

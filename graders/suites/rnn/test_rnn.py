@@ -55,7 +55,7 @@ def pair(student, reference, kind, seed=1):
 
 
 @graded(1, "has rnn (the cell rnn_name names: RNNCell, LSTMCell or GRUCell, 34 -> n_hidden) and l1",
-        "rnn（rnn_name に応じた RNNCell・LSTMCell・GRUCell、34 → n_hidden）と l1 を持つ", public=True)
+        "rnn（rnn_name に応じた RNNCell・LSTMCell・GRUCell、34 → n_hidden）と l1 を持つ", public=True, property=True)
 def test_interface(student, reference):
     for kind in ("LSTM", "GRU", "RNN"):
         expect_interface(student.new(COMPONENT, HID, kind), reference.new(COMPONENT, HID, kind))
@@ -87,7 +87,7 @@ def test_zero_state(student, reference):
 
 
 @graded(1, "the returned state continues the sequence: two halves give the whole window",
-        "返した状態で続きを計算できる：窓を2つに分けても全体と同じ結果")
+        "返した状態で続きを計算できる：窓を2つに分けても全体と同じ結果", property=True)
 def test_state_carried_across_calls(student):
     model = student.new(COMPONENT, HID, "LSTM", seed=13)
     x = randn(B, T, F, seed=14)
@@ -100,7 +100,7 @@ def test_state_carried_across_calls(student):
 
 
 @graded(1, "permuting the batch permutes the output (no mixing across the batch)",
-        "バッチを並べ替えると出力も同じように並べ替わる（バッチ間で混ざらない）")
+        "バッチを並べ替えると出力も同じように並べ替わる（バッチ間で混ざらない）", property=True)
 def test_batch_permutation(student):
     model = student.new(COMPONENT, HID, "GRU", seed=15)
     x, perm = randn(B, T, F, seed=16), torch.tensor([2, 0, 1])
@@ -117,7 +117,7 @@ def test_gradients(student, reference):
     expect_same_gradients(stu, ref, randn(B, T, F, seed=18), grad_output=randn(B, T, 1, seed=19), wrt=(0,))
 
 
-@graded(1, "an unknown rnn_name is an error", "未知の rnn_name はエラーにする")
+@graded(1, "an unknown rnn_name is an error", "未知の rnn_name はエラーにする", property=True)
 def test_unknown_name(student):
     with expect_error("RNN(6, 'TRANSFORMER') was accepted; rnn_name must be 'RNN', 'LSTM' or 'GRU'",
                       "RNN(6, 'TRANSFORMER') がエラーになりません。rnn_name は 'RNN'・'LSTM'・'GRU' のいずれかです"):

@@ -33,7 +33,8 @@ def mistakes(x, h, p):
 
 
 @graded(1, "has weight_ih [H, I], weight_hh [H, H], bias_ih and bias_hh [H], like nn.RNNCell",
-        "nn.RNNCell と同じ weight_ih [H, I]・weight_hh [H, H]・bias_ih と bias_hh [H] を持つ", public=True)
+        "nn.RNNCell と同じ weight_ih [H, I]・weight_hh [H, H]・bias_ih と bias_hh [H] を持つ", public=True,
+        property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, IN, H), reference.new(COMPONENT, IN, H))
 

@@ -71,7 +71,7 @@ def expect_same(actual, expected, mistakes=None):
                  f"{b} 行目のデコード結果が {actual[b].tolist()} です（期待値 {expected[b].tolist()}）", diagnosis)
 
 
-@graded(1, "returns token ids [B, max_len]", "トークン ID [B, max_len] を返す", public=True)
+@graded(1, "returns token ids [B, max_len]", "トークン ID [B, max_len] を返す", public=True, property=True)
 def test_shape(student, reference):
     (enc_s, dec_s), _ = models(student, reference)
     out = student.call(COMPONENT, enc_s, dec_s, tokens(B, S, V, seed=2), BOS, 3, 4, MAX_LEN)

@@ -49,7 +49,7 @@ def pair(student, reference, seed=1, dropout=0.1):
 
 
 @graded(1, "has embed, PE, DecoderBlocks and linear (d_model -> vocab_size)",
-        "embed・PE・DecoderBlocks・linear（d_model → vocab_size）を持つ", public=True)
+        "embed・PE・DecoderBlocks・linear（d_model → vocab_size）を持つ", public=True, property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, *ARGS), reference.new(COMPONENT, *ARGS))
 
@@ -73,7 +73,7 @@ def test_masks(student, reference):
 
 
 @graded(1, "a position's logits never depend on later target tokens",
-        "ある位置のロジットがそれより後のターゲットトークンに依存しない")
+        "ある位置のロジットがそれより後のターゲットトークンに依存しない", property=True)
 def test_causal(student):
     decoder = student.new(COMPONENT, *ARGS, seed=7)
     tgt, memory = tokens(B, T, VOCAB, seed=8), randn(B, S, D, seed=9)

@@ -67,7 +67,8 @@ def pair(student, reference, seed=1, dropout=0.1):
     return student.new(COMPONENT, D, H, HIDDEN, dropout, like=ref), ref
 
 
-@graded(1, "has MHA_1, MHA_2, layer_norm_1..3 and FFN", "MHA_1・MHA_2・layer_norm_1〜3・FFN を持つ", public=True)
+@graded(1, "has MHA_1, MHA_2, layer_norm_1..3 and FFN", "MHA_1・MHA_2・layer_norm_1〜3・FFN を持つ", public=True,
+        property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, D, H, HIDDEN), reference.new(COMPONENT, D, H, HIDDEN))
 
@@ -80,7 +81,8 @@ def test_forward(student, reference):
     assert_close(stu(tgt, memory), ref(tgt, memory), mistakes=mistakes(ref, tgt, memory))
 
 
-@graded(2, "a position never sees later target positions", "ある位置はそれより後のターゲット位置を見ない")
+@graded(2, "a position never sees later target positions", "ある位置はそれより後のターゲット位置を見ない",
+        property=True)
 def test_causal(student):
     block = student.new(COMPONENT, D, H, HIDDEN, seed=4)
     tgt, memory = randn(B, T, D, seed=5), randn(B, S, D, seed=6)

@@ -10,7 +10,7 @@ B, L, VOCAB, D = 3, 5, 11, 24
 
 
 @graded(1, "has `embedding`, an nn.Embedding(vocab_size, d_model)",
-        "`embedding`（nn.Embedding(vocab_size, d_model)）を持つ", public=True)
+        "`embedding`（nn.Embedding(vocab_size, d_model)）を持つ", public=True, property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, VOCAB, D), reference.new(COMPONENT, VOCAB, D))
 

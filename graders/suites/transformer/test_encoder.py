@@ -48,7 +48,7 @@ def pair(student, reference, seed=1, dropout=0.1):
 
 
 @graded(1, "has embed, PE and EncoderBlocks (an nn.ModuleList of num_layers blocks)",
-        "embed・PE・EncoderBlocks（num_layers 個の nn.ModuleList）を持つ", public=True)
+        "embed・PE・EncoderBlocks（num_layers 個の nn.ModuleList）を持つ", public=True, property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, *ARGS), reference.new(COMPONENT, *ARGS))
 
@@ -76,7 +76,7 @@ def test_num_layers(student, reference):
 
 
 @graded(1, "outputs at real tokens do not depend on padded tokens",
-        "実トークン位置の出力がパディング位置のトークンに依存しない")
+        "実トークン位置の出力がパディング位置のトークンに依存しない", property=True)
 def test_padding_invariance(student):
     encoder = student.new(COMPONENT, *ARGS, seed=7)
     mask = lengths_mask([3, 5, 1], L)

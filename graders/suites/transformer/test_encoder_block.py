@@ -56,7 +56,8 @@ def pair(student, reference, seed=1, dropout=0.1):
     return student.new(COMPONENT, D, H, HIDDEN, dropout, like=ref), ref
 
 
-@graded(1, "has MHA, layer_norm1, layer_norm2 and FFN", "MHA・layer_norm1・layer_norm2・FFN を持つ", public=True)
+@graded(1, "has MHA, layer_norm1, layer_norm2 and FFN", "MHA・layer_norm1・layer_norm2・FFN を持つ", public=True,
+        property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, D, H, HIDDEN), reference.new(COMPONENT, D, H, HIDDEN))
 
@@ -93,7 +94,7 @@ def test_mask_when_batch_equals_length(student, reference):
 
 
 @graded(1, "outputs at real tokens do not depend on padded positions",
-        "実トークン位置の出力がパディング位置の入力に依存しない")
+        "実トークン位置の出力がパディング位置の入力に依存しない", property=True)
 def test_padding_invariance(student):
     block = student.new(COMPONENT, D, H, HIDDEN, seed=9)
     mask = lengths_mask([5, 2, 3], L)

@@ -14,7 +14,7 @@ B, L, D, HIDDEN = 3, 5, 24, 40
 
 
 @graded(1, "has linear_1 (d -> hidden) and linear_2 (hidden -> d)",
-        "linear_1（d → hidden）と linear_2（hidden → d）を持つ", public=True)
+        "linear_1（d → hidden）と linear_2（hidden → d）を持つ", public=True, property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, D, HIDDEN), reference.new(COMPONENT, D, HIDDEN))
 

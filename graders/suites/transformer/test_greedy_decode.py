@@ -71,7 +71,8 @@ def no_feedback(ref, src, src_mask):
     return first[:, None].expand(B, MAX_LEN)
 
 
-@graded(1, "returns token ids [B, n] with n <= max_len", "トークン ID [B, n]（n ≤ max_len）を返す", public=True)
+@graded(1, "returns token ids [B, n] with n <= max_len", "トークン ID [B, n]（n ≤ max_len）を返す", public=True,
+        property=True)
 def test_shape(student, reference):
     stu, _ = models(student, reference)
     src, src_mask = inputs(2)

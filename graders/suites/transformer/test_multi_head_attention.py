@@ -48,12 +48,13 @@ def pair(student, reference, seed=1):
 
 
 @graded(1, "has W_q, W_k, W_v, W_o, each an nn.Linear(d_model, d_model)",
-        "W_q・W_k・W_v・W_o（それぞれ nn.Linear(d_model, d_model)）を持つ", public=True)
+        "W_q・W_k・W_v・W_o（それぞれ nn.Linear(d_model, d_model)）を持つ", public=True, property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, D, H), reference.new(COMPONENT, D, H))
 
 
-@graded(1, "rejects a d_model that num_heads does not divide", "d_model が num_heads で割り切れないときはエラーにする")
+@graded(1, "rejects a d_model that num_heads does not divide", "d_model が num_heads で割り切れないときはエラーにする",
+        property=True)
 def test_indivisible(student):
     with expect_error("MultiHeadAttention(10, 3) was accepted; d_model must be divisible by num_heads",
                       "MultiHeadAttention(10, 3) がエラーになりません。"

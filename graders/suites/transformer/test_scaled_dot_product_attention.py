@@ -49,7 +49,7 @@ def test_no_mask(student, reference):
 
 
 @graded(1, "each query's weights sum to 1 over the keys", "各クエリの重みはキー方向で和が 1",
-        public=True)
+        public=True, property=True)
 def test_rows_sum_to_one(student):
     _, weights = student.call(COMPONENT, *qkv(2))
     assert_close(weights.sum(-1), torch.ones(B, H, LQ), what=Text(
@@ -81,7 +81,7 @@ def test_float_mask(student, reference):
 
 
 @graded(1, "a bool mask and the equivalent float mask (0 / -inf) give the same result",
-        "bool マスクと同じ意味の float マスク（0 / -inf）が同じ結果になる")
+        "bool マスクと同じ意味の float マスク（0 / -inf）が同じ結果になる", property=True)
 def test_mask_kinds_agree(student, reference):
     q, k, v = qkv(8)
     mask = bool_mask((B, H, LQ, LK), seed=9)

@@ -42,7 +42,7 @@ def pair(student, reference, seed=1):
 
 
 @graded(1, "has encoder (an Encoder) and decoder (a Decoder)", "encoder（Encoder）と decoder（Decoder）を持つ",
-        public=True)
+        public=True, property=True)
 def test_interface(student, reference):
     expect_interface(student.new(COMPONENT, *ARGS), reference.new(COMPONENT, *ARGS))
 
