@@ -46,6 +46,12 @@ MUTANTS: tuple[Mutant, ...] = (
        "pe[:, 0::2] = torch.cos(angle)\n        pe[:, 1::2] = torch.sin(angle)")),
     m("pe_missing_scale", "positional_encoding.py", "PositionalEncoder", "pe_missing_scale",
       ("return math.sqrt(self.d_model) * x + self.pe[:length]", "return x + self.pe[:length]")),
+    # the lecture's own habits
+    m("pe_stored_as_parameter", "positional_encoding.py", "PositionalEncoder", "table_not_buffer",
+      ('self.register_buffer("pe", pe.float())', "self.pe = nn.Parameter(pe.float(), requires_grad=False)")),
+    m("pe_too_long_exits", "positional_encoding.py", "PositionalEncoder", "exit_instead_of_error",
+      ("if length > self.max_seq_len:\n            raise ValueError(",
+       "if length > self.max_seq_len:\n            raise SystemExit(")),
     m("embedder_scales", "embedder.py", "Embedder", "scaled_twice",
       ("return self.embedding(x)", "return self.embedding(x) * self.embedding.embedding_dim ** 0.5")),
     m("encoder_scales_before_pe", "encoder.py", "Encoder", "scaled_twice",
@@ -59,6 +65,11 @@ MUTANTS: tuple[Mutant, ...] = (
     # scaled dot-product attention
     m("sdpa_missing_scale", "attention.py", "scaled_dot_product_attention", "missing_scale",
       ("scores = query @ key.transpose(-2, -1) / math.sqrt(d_k)", "scores = query @ key.transpose(-2, -1)")),
+    m("sdpa_divided_by_d_k", "attention.py", "scaled_dot_product_attention", "scaled_by_d_k",
+      ("scores = query @ key.transpose(-2, -1) / math.sqrt(d_k)", "scores = query @ key.transpose(-2, -1) / d_k")),
+    m("sdpa_lecture_mask_fill", "attention.py", "scaled_dot_product_attention", "mask_filled_where_zero",
+      ("if mask.dtype == torch.bool:", "if True:  # the lecture's line, whatever the mask"),
+      ('scores = scores.masked_fill(~mask, float("-inf"))', "scores = scores.masked_fill(mask == 0, -1e9)")),
     m("sdpa_softmax_over_queries", "attention.py", "scaled_dot_product_attention", "softmax_wrong_axis",
       ("weights = F.softmax(scores, dim=-1)", "weights = F.softmax(scores, dim=-2)")),
     m("sdpa_bool_mask_added", "attention.py", "scaled_dot_product_attention", "bool_mask_added",
@@ -150,6 +161,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "LSTMCell", "lstm_forget_bias_added", unit="rnn"),
     Mutant("lstm_sigmoid_candidate", "cells.py", (("g = torch.tanh(g)", "g = torch.sigmoid(g)"),),
            "LSTMCell", "gate_activation_swapped", unit="rnn"),
+    Mutant("lstm_output_without_tanh", "cells.py", (("h_next = o * torch.tanh(c_next)", "h_next = o * c_next"),),
+           "LSTMCell", "lstm_output_without_tanh", unit="rnn"),
     Mutant("lstm_cell_state_kept", "cells.py", (("return h_next, c_next", "return h_next, c"),),
            "LSTMCell", "cell_state_not_updated", unit="rnn"),
     Mutant("lstm_cell_uses_torch", "cells.py", (

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from ..i18n import Text
-from .checks import assert_close, close, fail
+from .checks import ITSELF, assert_close, close, fail
 from .implementations import Obj
 
 GRADS = Text("the parameter gradients", "パラメータの勾配")
@@ -19,7 +19,7 @@ def expect_dropout(obj: Obj, *args: Any, **kwargs: Any) -> None:
     first = obj(*args, **kwargs)
     assert_close(obj(*args, **kwargs), first, what=Text(
         "the second output in eval mode (compared with the first)", "eval モードでの2回目の出力（1回目との比較）"),
-        diagnosis="dropout_in_eval")
+        diagnosis="dropout_in_eval", versus=ITSELF)
     obj.train()
     if close(obj(*args, **kwargs), obj(*args, **kwargs)):
         fail("two calls in train mode gave the same output: dropout is not applied",
@@ -45,7 +45,7 @@ def expect_causal(obj: Obj, before: tuple, after: tuple, changed_from: int, **kw
     assert_close(b[:, :changed_from], a[:, :changed_from], what=Text(
         f"the outputs before position {changed_from} after changing later tokens",
         f"位置 {changed_from} より後のトークンを変えたときの、それより前の出力"),
-        diagnosis="no_causal_mask")
+        diagnosis="no_causal_mask", versus=ITSELF)
 
 
 def expect_ignores_padding(obj: Obj, before: tuple, after: tuple, keep: torch.Tensor,
@@ -54,4 +54,5 @@ def expect_ignores_padding(obj: Obj, before: tuple, after: tuple, keep: torch.Te
     a, b = obj(*before, **kwargs), obj(*after, **kwargs)
     assert_close(b[keep], a[keep], what=Text(
         "the outputs at real tokens after changing only padded positions",
-        "パディング位置だけを変えたときの、実トークン位置の出力"), diagnosis="padding_mask_ignored")
+        "パディング位置だけを変えたときの、実トークン位置の出力"), diagnosis="padding_mask_ignored",
+        versus=ITSELF)
