@@ -137,6 +137,15 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "全てマスクされた行の重みを 0 にしてください（例：weights.masked_fill(all_masked, 0.0)）。",
     ),
     _d(
+        "attention_function_differs",
+        "MultiHeadAttention calls your scaled_dot_product_attention, and that function does not match the "
+        "reference: MultiHeadAttention itself may be right.",
+        "MultiHeadAttention が呼んでいるあなたの scaled_dot_product_attention が参照実装と一致しません。"
+        "MultiHeadAttention 自体は正しいかもしれません。",
+        "Fix scaled_dot_product_attention first (see its tests), then grade MultiHeadAttention again.",
+        "まず scaled_dot_product_attention を直し（そのテストを参照）、MultiHeadAttention を採点し直してください。",
+    ),
+    _d(
         "heads_split_wrong",
         "The heads are split with view(B, H, L, d_k), which mixes positions into heads.",
         "view(B, H, L, d_k) でヘッドに分割しており、位置とヘッドが混ざっています。",

@@ -95,6 +95,9 @@ MUTANTS: tuple[Mutant, ...] = (
     m("mha_scaled_by_d_model", "attention.py", "MultiHeadAttention", "scaled_by_d_model",
       ("out, _ = scaled_dot_product_attention(q, k, v, mask)",
        "out, _ = scaled_dot_product_attention(q * (d_k / self.d_model) ** 0.5, k, v, mask)")),
+    # a bug in the attention function shows in MultiHeadAttention, which calls it: named as such
+    m("mha_inherits_sdpa_bug", "attention.py", "MultiHeadAttention", "attention_function_differs",
+      ("weights = F.softmax(scores, dim=-1)", "weights = F.softmax(scores, dim=-2)")),
     m("mha_renamed_projection", "attention.py", "MultiHeadAttention", "interface_mismatch",
       ("self.W_q", "self.q_proj"), count=2),
     # feed-forward

@@ -110,6 +110,9 @@ def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float,
             if why:
                 return why
         return None
+    if expected is not None and not isinstance(expected, (torch.Tensor, *PLAIN_TYPES)):
+        got = describe(actual)  # the student's own object, compared with itself: only a tensor is right
+        return what + Text(f" should be a tensor; got {got.en}", f" はテンソルのはずですが、{got.ja}が返りました")
     if not isinstance(expected, torch.Tensor):
         if isinstance(actual, torch.Tensor) or type(actual) is not type(expected):
             got, kind = describe(actual), describe(expected)
