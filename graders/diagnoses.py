@@ -230,6 +230,17 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "トークンマスクから注意マスクを作り、注意機構に渡してください。",
     ),
     _d(
+        "mask_not_passed_on",
+        "The token mask does not reach the blocks as a token mask: it is dropped, or converted in the "
+        "stack (the lecture turns it into a float -inf mask inside the Encoder), so padding is not hidden.",
+        "トークンマスクがトークンマスクのままブロックに届いていません。渡していないか、スタックの中で変換しています"
+        "（講義では Encoder の中で -inf の float マスクにしています）。パディングが隠れません。",
+        "Pass the token mask [B, L] on unchanged to every block, block(x, mask); the blocks turn it into the "
+        "attention mask, so do not convert it in the Encoder or Decoder.",
+        "トークンマスク [B, L] をそのまま各ブロックに渡してください（block(x, mask)）。注意マスクへの変換はブロックが"
+        "行うので、Encoder や Decoder の中では変換しません。",
+    ),
+    _d(
         "dropout_in_eval",
         "Outputs change between two calls in eval mode: dropout (or other randomness) is "
         "still active.",

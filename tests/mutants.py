@@ -98,6 +98,12 @@ MUTANTS: tuple[Mutant, ...] = (
     # a bug in the attention function shows in MultiHeadAttention, which calls it: named as such
     m("mha_inherits_sdpa_bug", "attention.py", "MultiHeadAttention", "attention_function_differs",
       ("weights = F.softmax(scores, dim=-1)", "weights = F.softmax(scores, dim=-2)")),
+    m("mha_lecture_mask_fill", "attention.py", "MultiHeadAttention", "mask_filled_where_zero",
+      ("out, _ = scaled_dot_product_attention(q, k, v, mask)",
+       "scores = q @ k.transpose(-2, -1) / math.sqrt(d_k)\n"
+       "        if mask is not None:\n"
+       "            scores = scores.masked_fill(mask == 0, -1e9)\n"
+       "        out = F.softmax(scores, dim=-1) @ v")),
     m("mha_renamed_projection", "attention.py", "MultiHeadAttention", "interface_mismatch",
       ("self.W_q", "self.q_proj"), count=2),
     # feed-forward
@@ -122,7 +128,10 @@ MUTANTS: tuple[Mutant, ...] = (
     m("encoder_block_no_dropout", "encoder.py", "EncoderBlock", "dropout_missing",
       ("x + self.dropout_1(self.MHA(x, x, x, attn_mask))", "x + self.MHA(x, x, x, attn_mask)"),
       ("x + self.dropout_2(self.FFN(x))", "x + self.FFN(x)")),
-    m("encoder_drops_mask", "encoder.py", "Encoder", "padding_mask_ignored",
+    m("encoder_converts_mask", "encoder.py", "Encoder", "mask_not_passed_on",
+      ("x = block(x, mask)", "x = block(x, None if mask is None else "
+       "torch.where(mask == 1, torch.tensor(0.0), torch.tensor(float('-inf'))))")),
+    m("encoder_drops_mask", "encoder.py", "Encoder", "mask_not_passed_on",
       ("x = block(x, mask)", "x = block(x, None)")),
     # decoder
     m("decoder_block_no_causal_mask", "decoder.py", "DecoderBlock", "no_causal_mask",

@@ -49,10 +49,10 @@ def expect_causal(obj: Obj, before: tuple, after: tuple, changed_from: int, **kw
 
 
 def expect_ignores_padding(obj: Obj, before: tuple, after: tuple, keep: torch.Tensor,
-                           **kwargs: Any) -> None:
+                           diagnosis: str = "padding_mask_ignored", **kwargs: Any) -> None:
     """Outputs at real positions (keep: (B, L) bool) do not change when only padded inputs do."""
     a, b = obj(*before, **kwargs), obj(*after, **kwargs)
     assert_close(b[keep], a[keep], what=Text(
         "the outputs at real tokens after changing only padded positions",
-        "パディング位置だけを変えたときの、実トークン位置の出力"), diagnosis="padding_mask_ignored",
+        "パディング位置だけを変えたときの、実トークン位置の出力"), diagnosis=diagnosis,
         versus=ITSELF)

@@ -248,8 +248,8 @@ def _module_source(statements: list[Located], siblings: list[tuple[str, str]],
         code = "\n" * (statement.line - 1) + statement.code + "\n"
         parts.append(f"# --- {origin.where().en} ---\n"
                      f"exec(compile({code!r}, {filename!r}, 'exec'), globals())\n")
-    if aliases:  # the lecture's names for components: the grader imports the contract's
-        parts.append("\n".join(f"{component} = {name}" for component, name in aliases) + "\n")
+    for component, name in aliases:  # a lecture name: the class, under the contract's name
+        parts.append(f"class {component}({name}):  # {name}, graded as {component}\n    pass\n")
     return "\n\n".join(parts)
 
 

@@ -38,7 +38,7 @@ def mistakes(ref, tgt, memory, mask=None, src_mask=None):
     return {
         "scaled_twice": lambda: model(scale=True),
         "positional_encoding_skipped": lambda: model(positional=False),
-        "padding_mask_ignored": lambda: model(pass_mask=False),
+        "mask_not_passed_on": lambda: model(pass_mask=False),
         "encoder_mask_ignored": lambda: model(pass_src_mask=False),
     }
 
