@@ -241,6 +241,15 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "行うので、Encoder や Decoder の中では変換しません。",
     ),
     _d(
+        "dropout_not_passed_on",
+        "The dropout rate is not passed on: a sublayer is built with its own default (e.g. "
+        "FeedForwardNetwork(d_model, hidden_dim), as in the lecture), so dropout=0.0 still drops.",
+        "ドロップアウト率を下の層に渡していません。下の層が既定値のまま作られ（講義の "
+        "FeedForwardNetwork(d_model, hidden_dim) など）、dropout=0.0 でもドロップアウトがかかります。",
+        "Pass it on: FeedForwardNetwork(d_model, hidden_dim, dropout), EncoderBlock(..., dropout).",
+        "引数で渡してください：FeedForwardNetwork(d_model, hidden_dim, dropout)、EncoderBlock(..., dropout)。",
+    ),
+    _d(
         "dropout_in_eval",
         "Outputs change between two calls in eval mode: dropout (or other randomness) is "
         "still active.",

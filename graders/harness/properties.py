@@ -27,6 +27,22 @@ def expect_dropout(obj: Obj, *args: Any, **kwargs: Any) -> None:
     obj.eval()
 
 
+def expect_dropout_passed_on(obj: Obj, rate: float, *path: str) -> None:
+    """The sublayer at `path` (e.g. "FFN", or "EncoderBlocks", "0") of `obj`, built with dropout
+    `rate`, was given that rate: not left at its own default, as the lecture's
+    FeedForwardNetwork(d_model, hidden_dim) is. The sublayers are the grader's test doubles,
+    which keep the rate they were given."""
+    sub: Any = obj
+    for name in path:
+        sub = sub.get(name)
+    given = sub.get("dropout_rate")
+    if given != rate:
+        where = ".".join(path)
+        fail(f"{where} was built with dropout {given}; the dropout given to this module was {rate}",
+             f"{where} が dropout {given} で作られています。このモジュールに渡した dropout は {rate} です",
+             "dropout_not_passed_on")
+
+
 def expect_same_gradients(student: Obj, reference: Obj, *args: Any, grad_output: torch.Tensor,
                           wrt: tuple[int, ...] = (), **kwargs: Any) -> None:
     """Backward from the same output gradient reaches every parameter (and the inputs in

@@ -10,6 +10,7 @@ import torch
 from graders.harness import (
     assert_close,
     expect_dropout,
+    expect_dropout_passed_on,
     expect_ignores_padding,
     expect_interface,
     expect_same_gradients,
@@ -86,6 +87,13 @@ def test_padding_invariance(student):
     x = tokens(B, L, VOCAB, seed=8)
     y = torch.where(mask, x, tokens(B, L, VOCAB, seed=9))
     expect_ignores_padding(encoder, (x, mask), (y, mask), mask, diagnosis="mask_not_passed_on")
+
+
+@graded(1, "passes its dropout on to every block", "ドロップアウト率を各ブロックに渡す")
+def test_dropout_passed_on(student):
+    encoder = student.new(COMPONENT, *ARGS, 0.3)
+    for i in range(LAYERS):
+        expect_dropout_passed_on(encoder, 0.3, "EncoderBlocks", str(i))
 
 
 @graded(1, "dropout is active in train mode and off in eval mode",
