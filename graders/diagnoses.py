@@ -57,6 +57,15 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "スケーリングは PositionalEncoder.forward だけで行い、Embedder や Encoder/Decoder では掛けないでください。",
     ),
     _d(
+        "table_not_buffer",
+        "A fixed table (not learned) is stored as a parameter, e.g. nn.Parameter(pe, requires_grad=False): "
+        "the optimiser and the state_dict treat it as a weight to learn.",
+        "学習しない固定の表をパラメータ（例：nn.Parameter(pe, requires_grad=False)）として保存しています。"
+        "オプティマイザや state_dict が学習する重みとして扱います。",
+        "Register it as a buffer: self.register_buffer(\"pe\", pe).",
+        "バッファとして登録してください：self.register_buffer(\"pe\", pe)。",
+    ),
+    _d(
         "positional_encoding_skipped",
         "The positional encoder is never applied: the model cannot tell positions apart.",
         "位置エンコーダを通していません。モデルが位置を区別できません。",
@@ -77,6 +86,26 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "スコアを1ヘッドの次元 sqrt(d_k) ではなく sqrt(d_model) で割っています。",
         "Divide by sqrt(d_k) where d_k = d_model // num_heads.",
         "d_k = d_model // num_heads として sqrt(d_k) で割ってください。",
+    ),
+    _d(
+        "scaled_by_d_k",
+        "The scores are divided by d_k instead of sqrt(d_k).",
+        "スコアを sqrt(d_k) ではなく d_k で割っています。",
+        "Divide by math.sqrt(d_k): scores = query @ key.transpose(-2, -1) / math.sqrt(d_k).",
+        "math.sqrt(d_k) で割ってください：scores = query @ key.transpose(-2, -1) / math.sqrt(d_k)。",
+    ),
+    _d(
+        "mask_filled_where_zero",
+        "The mask is applied as masked_fill(mask == 0, -1e9), the lecture's line: it treats every mask as "
+        "0/1, so a float mask (added to the scores: 0 keeps, -inf hides) hides nothing or the wrong "
+        "positions, and a query whose keys are all masked gets equal weights instead of 0.",
+        "マスクを講義の masked_fill(mask == 0, -1e9) で適用しています。どのマスクも 0/1 として扱うため、"
+        "float マスク（スコアに足すもの：0 はそのまま、-inf は隠す）では何も隠れないか違う位置が隠れ、"
+        "すべてのキーが隠れたクエリの重みが 0 ではなく均等になります。",
+        "bool masks: scores.masked_fill(~mask, float('-inf')); float masks: scores + mask; then set the "
+        "weights of fully masked rows to 0.",
+        "bool マスクは scores.masked_fill(~mask, float('-inf'))、float マスクは scores + mask とし、"
+        "全てマスクされた行の重みを 0 にしてください。",
     ),
     _d(
         "softmax_wrong_axis",
@@ -106,6 +135,15 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "すべてのキーがマスクされたクエリで NaN が出ています（-inf だけの行の softmax）。",
         "Set the weights of fully masked rows to 0, e.g. weights.masked_fill(all_masked, 0.0).",
         "全てマスクされた行の重みを 0 にしてください（例：weights.masked_fill(all_masked, 0.0)）。",
+    ),
+    _d(
+        "attention_function_differs",
+        "MultiHeadAttention calls your scaled_dot_product_attention, and that function does not match the "
+        "reference: MultiHeadAttention itself may be right.",
+        "MultiHeadAttention が呼んでいるあなたの scaled_dot_product_attention が参照実装と一致しません。"
+        "MultiHeadAttention 自体は正しいかもしれません。",
+        "Fix scaled_dot_product_attention first (see its tests), then grade MultiHeadAttention again.",
+        "まず scaled_dot_product_attention を直し（そのテストを参照）、MultiHeadAttention を採点し直してください。",
     ),
     _d(
         "heads_split_wrong",
@@ -192,6 +230,26 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "トークンマスクから注意マスクを作り、注意機構に渡してください。",
     ),
     _d(
+        "mask_not_passed_on",
+        "The token mask does not reach the blocks as a token mask: it is dropped, or converted in the "
+        "stack (the lecture turns it into a float -inf mask inside the Encoder), so padding is not hidden.",
+        "トークンマスクがトークンマスクのままブロックに届いていません。渡していないか、スタックの中で変換しています"
+        "（講義では Encoder の中で -inf の float マスクにしています）。パディングが隠れません。",
+        "Pass the token mask [B, L] on unchanged to every block, block(x, mask); the blocks turn it into the "
+        "attention mask, so do not convert it in the Encoder or Decoder.",
+        "トークンマスク [B, L] をそのまま各ブロックに渡してください（block(x, mask)）。注意マスクへの変換はブロックが"
+        "行うので、Encoder や Decoder の中では変換しません。",
+    ),
+    _d(
+        "dropout_not_passed_on",
+        "The dropout rate is not passed on: a sublayer is built with its own default (e.g. "
+        "FeedForwardNetwork(d_model, hidden_dim), as in the lecture), so dropout=0.0 still drops.",
+        "ドロップアウト率を下の層に渡していません。下の層が既定値のまま作られ（講義の "
+        "FeedForwardNetwork(d_model, hidden_dim) など）、dropout=0.0 でもドロップアウトがかかります。",
+        "Pass it on: FeedForwardNetwork(d_model, hidden_dim, dropout), EncoderBlock(..., dropout).",
+        "引数で渡してください：FeedForwardNetwork(d_model, hidden_dim, dropout)、EncoderBlock(..., dropout)。",
+    ),
+    _d(
         "dropout_in_eval",
         "Outputs change between two calls in eval mode: dropout (or other randomness) is "
         "still active.",
@@ -251,6 +309,15 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "ライブラリの属性への代入を削除してください。",
     ),
     _d(
+        "exit_instead_of_error",
+        "The code calls sys.exit() (or exit()) where it should raise an error: the caller cannot catch it, "
+        "and in a notebook it stops the cell.",
+        "エラーを送出すべきところで sys.exit()（または exit()）を呼んでいます。呼び出し側で捕まえられず、"
+        "ノートブックではセルが止まります。",
+        "raise ValueError(\"...\") instead of sys.exit().",
+        "sys.exit() ではなく raise ValueError(\"...\") としてください。",
+    ),
+    _d(
         "interface_mismatch",
         "An attribute or parameter that the contract names is missing or has another shape.",
         "仕様で決められた属性やパラメータが無いか、形が違います。",
@@ -302,6 +369,13 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "にはありません。",
         "f = sigmoid(the f rows of gates), nothing added.",
         "f = sigmoid(gates の f の部分) とし、何も足さないでください。",
+    ),
+    _d(
+        "lstm_output_without_tanh",
+        "The LSTM output is h = o * c: the cell state is not passed through tanh first.",
+        "LSTM の出力を h = o * c としています。セル状態に tanh を掛けていません。",
+        "h = o * torch.tanh(c_next).",
+        "h = o * torch.tanh(c_next) としてください。",
     ),
     _d(
         "gate_activation_swapped",

@@ -46,6 +46,12 @@ MUTANTS: tuple[Mutant, ...] = (
        "pe[:, 0::2] = torch.cos(angle)\n        pe[:, 1::2] = torch.sin(angle)")),
     m("pe_missing_scale", "positional_encoding.py", "PositionalEncoder", "pe_missing_scale",
       ("return math.sqrt(self.d_model) * x + self.pe[:length]", "return x + self.pe[:length]")),
+    # the lecture's own habits
+    m("pe_stored_as_parameter", "positional_encoding.py", "PositionalEncoder", "table_not_buffer",
+      ('self.register_buffer("pe", pe.float())', "self.pe = nn.Parameter(pe.float(), requires_grad=False)")),
+    m("pe_too_long_exits", "positional_encoding.py", "PositionalEncoder", "exit_instead_of_error",
+      ("if length > self.max_seq_len:\n            raise ValueError(",
+       "if length > self.max_seq_len:\n            raise SystemExit(")),
     m("embedder_scales", "embedder.py", "Embedder", "scaled_twice",
       ("return self.embedding(x)", "return self.embedding(x) * self.embedding.embedding_dim ** 0.5")),
     m("encoder_scales_before_pe", "encoder.py", "Encoder", "scaled_twice",
@@ -59,6 +65,11 @@ MUTANTS: tuple[Mutant, ...] = (
     # scaled dot-product attention
     m("sdpa_missing_scale", "attention.py", "scaled_dot_product_attention", "missing_scale",
       ("scores = query @ key.transpose(-2, -1) / math.sqrt(d_k)", "scores = query @ key.transpose(-2, -1)")),
+    m("sdpa_divided_by_d_k", "attention.py", "scaled_dot_product_attention", "scaled_by_d_k",
+      ("scores = query @ key.transpose(-2, -1) / math.sqrt(d_k)", "scores = query @ key.transpose(-2, -1) / d_k")),
+    m("sdpa_lecture_mask_fill", "attention.py", "scaled_dot_product_attention", "mask_filled_where_zero",
+      ("if mask.dtype == torch.bool:", "if True:  # the lecture's line, whatever the mask"),
+      ('scores = scores.masked_fill(~mask, float("-inf"))', "scores = scores.masked_fill(mask == 0, -1e9)")),
     m("sdpa_softmax_over_queries", "attention.py", "scaled_dot_product_attention", "softmax_wrong_axis",
       ("weights = F.softmax(scores, dim=-1)", "weights = F.softmax(scores, dim=-2)")),
     m("sdpa_bool_mask_added", "attention.py", "scaled_dot_product_attention", "bool_mask_added",
@@ -84,6 +95,15 @@ MUTANTS: tuple[Mutant, ...] = (
     m("mha_scaled_by_d_model", "attention.py", "MultiHeadAttention", "scaled_by_d_model",
       ("out, _ = scaled_dot_product_attention(q, k, v, mask)",
        "out, _ = scaled_dot_product_attention(q * (d_k / self.d_model) ** 0.5, k, v, mask)")),
+    # a bug in the attention function shows in MultiHeadAttention, which calls it: named as such
+    m("mha_inherits_sdpa_bug", "attention.py", "MultiHeadAttention", "attention_function_differs",
+      ("weights = F.softmax(scores, dim=-1)", "weights = F.softmax(scores, dim=-2)")),
+    m("mha_lecture_mask_fill", "attention.py", "MultiHeadAttention", "mask_filled_where_zero",
+      ("out, _ = scaled_dot_product_attention(q, k, v, mask)",
+       "scores = q @ k.transpose(-2, -1) / math.sqrt(d_k)\n"
+       "        if mask is not None:\n"
+       "            scores = scores.masked_fill(mask == 0, -1e9)\n"
+       "        out = F.softmax(scores, dim=-1) @ v")),
     m("mha_renamed_projection", "attention.py", "MultiHeadAttention", "interface_mismatch",
       ("self.W_q", "self.q_proj"), count=2),
     # feed-forward
@@ -108,7 +128,22 @@ MUTANTS: tuple[Mutant, ...] = (
     m("encoder_block_no_dropout", "encoder.py", "EncoderBlock", "dropout_missing",
       ("x + self.dropout_1(self.MHA(x, x, x, attn_mask))", "x + self.MHA(x, x, x, attn_mask)"),
       ("x + self.dropout_2(self.FFN(x))", "x + self.FFN(x)")),
-    m("encoder_drops_mask", "encoder.py", "Encoder", "padding_mask_ignored",
+    m("encoder_block_ffn_default_dropout", "encoder.py", "EncoderBlock", "dropout_not_passed_on",
+      ("self.FFN = FeedForwardNetwork(d_model, hidden_dim, dropout)",
+       "self.FFN = FeedForwardNetwork(d_model, hidden_dim)")),
+    m("encoder_blocks_default_dropout", "encoder.py", "Encoder", "dropout_not_passed_on",
+      ("[EncoderBlock(d_model, num_heads, hidden_dim, dropout) for _ in range(num_layers)]",
+       "[EncoderBlock(d_model, num_heads, hidden_dim) for _ in range(num_layers)]")),
+    m("decoder_block_ffn_default_dropout", "decoder.py", "DecoderBlock", "dropout_not_passed_on",
+      ("self.FFN = FeedForwardNetwork(d_model, hidden_dim, dropout)",
+       "self.FFN = FeedForwardNetwork(d_model, hidden_dim)")),
+    m("decoder_blocks_default_dropout", "decoder.py", "Decoder", "dropout_not_passed_on",
+      ("[DecoderBlock(d_model, num_heads, hidden_dim, dropout) for _ in range(num_layers)]",
+       "[DecoderBlock(d_model, num_heads, hidden_dim) for _ in range(num_layers)]")),
+    m("encoder_converts_mask", "encoder.py", "Encoder", "mask_not_passed_on",
+      ("x = block(x, mask)", "x = block(x, None if mask is None else "
+       "torch.where(mask == 1, torch.tensor(0.0), torch.tensor(float('-inf'))))")),
+    m("encoder_drops_mask", "encoder.py", "Encoder", "mask_not_passed_on",
       ("x = block(x, mask)", "x = block(x, None)")),
     # decoder
     m("decoder_block_no_causal_mask", "decoder.py", "DecoderBlock", "no_causal_mask",
@@ -150,6 +185,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "LSTMCell", "lstm_forget_bias_added", unit="rnn"),
     Mutant("lstm_sigmoid_candidate", "cells.py", (("g = torch.tanh(g)", "g = torch.sigmoid(g)"),),
            "LSTMCell", "gate_activation_swapped", unit="rnn"),
+    Mutant("lstm_output_without_tanh", "cells.py", (("h_next = o * torch.tanh(c_next)", "h_next = o * c_next"),),
+           "LSTMCell", "lstm_output_without_tanh", unit="rnn"),
     Mutant("lstm_cell_state_kept", "cells.py", (("return h_next, c_next", "return h_next, c"),),
            "LSTMCell", "cell_state_not_updated", unit="rnn"),
     Mutant("lstm_cell_uses_torch", "cells.py", (

@@ -4,9 +4,11 @@ one line, and the answer notebooks run clean in a real kernel with full marks.""
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
 import textwrap
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +39,22 @@ def program(*cells: str, name: str = "nb.ipynb", owner: tuple[str, str] | None =
     return parse_cells(name, ((Origin(name, i), textwrap.dedent(c)) for i, c in enumerate(cells, 1)), owner)
 
 
-def routed_source(programs: list, module: str) -> str:
-    found = {m.module: m for m in route(programs).modules if m.unit == "transformer"}
-    return found[module].source if module in found else ""
+def routed_source(programs: list, module: str, unit: str = "transformer") -> str:
+    """The routed module's text with the notebook code it compiles spelled out, to read."""
+    found = {m.module: m for m in route(programs).modules if m.unit == unit}
+    return readable(found[module].source) if module in found else ""
+
+
+def readable(source: str) -> str:
+    """`exec(compile('<code>', 'nb.ipynb cell 3', 'exec'), globals())` -> the code itself."""
+    lines = []
+    for node in ast.parse(source).body:
+        call = node.value if isinstance(node, ast.Expr) else None
+        if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "exec":
+            lines.append(call.args[0].args[0].value.lstrip("\n"))
+        else:
+            lines.append(ast.unparse(node))
+    return "\n".join(lines)
 
 
 # --- generation --------------------------------------------------------------------------------
@@ -202,6 +217,115 @@ def test_a_cell_that_does_not_parse_is_reported_and_the_rest_is_graded():
     assert "class Embedder" in routed_source([nb], "embedder")
     notes = [note.en for note in route([nb]).notes]
     assert any("MultiHeadAttenton looks like MultiHeadAttention" in note for note in notes), notes
+
+
+def run_routed(programs: list, module: str, unit: str = "transformer") -> dict[str, Any]:
+    """Run a routed module that imports no sibling, as the grader would import it."""
+    found = {m.module: m for m in route(programs).modules if m.unit == unit}
+    namespace: dict[str, Any] = {"__name__": f"routed_{module}"}
+    exec(compile(found[module].source, f"{module}.py", "exec"), namespace)
+    return namespace
+
+
+def test_an_import_run_again_in_a_later_cell_does_not_break_an_earlier_class():
+    nb = program(
+        "import torch\nimport torch.nn as nn",
+        "class Embedder(nn.Module):\n    def __init__(self, v, d):\n        super().__init__()\n"
+        "        self.embedding = nn.Embedding(v, d)",
+        "import torch.nn as nn\nprint(Embedder(3, 2))",  # the lecture re-runs its imports
+        "N = 1\ndef helper():\n    return N",  # a constant bound again later: the first one ran first
+        "class FeedForwardNetwork(nn.Module):\n    size = helper()",
+        "N = 2",
+    )
+    assert run_routed([nb], "embedder")["Embedder"](3, 2).embedding.num_embeddings == 3
+    assert run_routed([nb], "feed_forward")["FeedForwardNetwork"].size == 1
+
+
+def test_an_error_names_the_notebook_cell_and_line_not_the_generated_file():
+    nb = program("import torch", "\n\nclass Embedder:\n    def __init__(self, v, d):\n        raise ValueError(v)")
+    embedder = run_routed([nb], "embedder")["Embedder"]
+    with pytest.raises(ValueError) as caught:
+        embedder(1, 2)
+    frame = traceback.extract_tb(caught.value.__traceback__)[-1]
+    assert (frame.filename, frame.lineno) == ("nb.ipynb cell 2", 5)
+
+
+LSTM_SEQ2SEQ = """\
+    class Encoder(nn.Module):
+        def __init__(self, vocab_size, embedding_dim, hidden_dim, batch_size=100):
+            super(Encoder, self).__init__()
+            self.word_embeddings = nn.Embedding(vocab_size, embedding_dim, padding_idx=word2id["<pad>"])
+            self.lstm = nn.LSTM(embedding_dim, hidden_dim, batch_first=True)
+
+    class Decoder(nn.Module):
+        def __init__(self, vocab_size, embedding_dim, hidden_dim, batch_size=100):
+            super(Decoder, self).__init__()
+            self.lstm = nn.LSTM(embedding_dim, hidden_dim, batch_first=True)
+            self.output = nn.Linear(hidden_dim, vocab_size)
+"""
+
+
+def test_a_class_is_graded_as_what_it_builds_and_the_report_says_so():
+    """13_rnn names its seq2seq classes Encoder/Decoder, like the Transformer's stacks."""
+    lstm = program("import torch.nn as nn", 'word2id = {"<pad>": 10}', LSTM_SEQ2SEQ, name="04_Seq2Seq.ipynb")
+    gru = program("import torch.nn as nn", "class Encoder(nn.Module):\n    def __init__(self, v, e, h):\n"
+                  "        self.gru = nn.GRU(e, h)\nclass AttnDecoder(nn.Module):\n    def __init__(self):\n"
+                  "        self.gru = GRUCell(1, 2)", name="05_Attention.ipynb")
+    conv = program("import torch.nn as nn",
+                   "class CLSTM_cell(nn.Module):\n    def __init__(self, shape, c, k, f):\n"
+                   "        self.conv = nn.Conv2d(c + f, 4 * f, k)",
+                   "class Encoder(nn.Module):\n    def __init__(self):\n"
+                   "        self.cell = CLSTM_cell((8, 8), 1, 3, 4)",
+                   name="07_ConvLSTM.ipynb")
+    for programs, graded in (([lstm], {"LSTMEncoder": "Encoder", "LSTMDecoder": "Decoder"}),
+                             ([gru], {"GRUEncoder": "Encoder", "AttentionDecoder": "AttnDecoder"}),
+                             ([conv], {"ConvLSTMCell": "CLSTM_cell"})):
+        routed = route(programs)
+        assert {m.unit for m in routed.modules} == {"rnn"}, routed.modules  # never the Transformer's Encoder
+        components = {c for m in routed.modules for c in m.components}
+        assert components == set(graded)
+        for component, name in graded.items():
+            assert any(f"class {component}({name}):" in m.source for m in routed.modules)
+            assert any(f"{name} " in n.en and f"graded as {component}" in n.en and component in n.ja
+                       for n in routed.notes), routed.notes
+    conv_notes = [n.en for n in route([conv]).notes]
+    assert any("Encoder builds ConvLSTM cells: it is not one of the exercises" in n for n in conv_notes), conv_notes
+    namespace = run_routed([lstm], "calculator", "rnn")
+    assert namespace["LSTMEncoder"].__mro__[1] is namespace["Encoder"]
+    # The exact name wins over a lecture name; the Transformer's own Encoder stays the Encoder.
+    both = program(LSTM_SEQ2SEQ.replace("class Decoder", "class LSTMEncoder"), name="mixed.ipynb")
+    assert "class LSTMEncoder(Encoder)" not in route([both]).modules[0].source
+    transformer = program("class Encoder(nn.Module):\n    def __init__(self, vocab_size, d_model):\n"
+                          "        self.embed = Embedder(vocab_size, d_model)")
+    assert [(m.unit, m.components) for m in route([transformer]).modules] == [("transformer", ("Encoder",))]
+
+
+def test_cells_that_read_files_train_or_plot_are_left_out_with_a_note():
+    nb = program(
+        "import torch\nimport matplotlib.pyplot as plt",
+        "with open('./date.txt') as f:\n    lines = f.read().splitlines()",
+        "char2id = {c: i for i, c in enumerate(sorted(set(''.join(lines))))}",
+        "PAD = 0",
+        "class DateDataset(torch.utils.data.Dataset):\n    def __init__(self, n, seed=0):\n"
+        "        self.pad, self.vocab = PAD, char2id",
+        "for epoch in range(3):\n    loss = torch.zeros(())\n    loss.backward()",
+        "fig = plt.figure()",
+    )
+    namespace = run_routed([nb], "date", "rnn")  # imports, although ./date.txt does not exist here
+    with pytest.raises(NameError, match="char2id"):
+        namespace["DateDataset"](1)
+    notes = [n.en for n in route([nb]).notes]
+    assert any("cell 2, line 1 reads or writes files at the top level: left out" in n for n in notes), notes
+    assert not any("cell 6" in n or "cell 7" in n for n in notes)  # nothing needed the training or the plot
+    source = routed_source([nb], "date", "rnn")
+    assert "PAD = 0" in source and "char2id =" not in source and "open(" not in source
+
+
+def test_a_generated_notebook_gives_no_near_name_hint_on_itself():
+    """`encoder = Encoder(...)` in 05_encoder's try-it cell is a variable, not a misspelt class."""
+    for path in sorted((ROOT / "notebooks").rglob("*.ipynb")):
+        notes = [n.en for n in route([load_program(path)]).notes]
+        assert not any("looks like" in n for n in notes), (path.name, notes)
 
 
 # --- notebooks as submissions --------------------------------------------------------------------

@@ -3,7 +3,13 @@
 from .checks import Failure, assert_close, close, expect_error, expect_interface, fail, graded
 from .data import lengths_mask, randn, random_params, tokens
 from .implementations import Grads, Implementation, Obj
-from .properties import expect_causal, expect_dropout, expect_ignores_padding, expect_same_gradients
+from .properties import (
+    expect_causal,
+    expect_dropout,
+    expect_dropout_passed_on,
+    expect_ignores_padding,
+    expect_same_gradients,
+)
 
 __all__ = [
     "Failure",
@@ -14,6 +20,7 @@ __all__ = [
     "close",
     "expect_causal",
     "expect_dropout",
+    "expect_dropout_passed_on",
     "expect_error",
     "expect_ignores_padding",
     "expect_interface",

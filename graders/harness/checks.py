@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import pytest
@@ -71,43 +72,63 @@ def shape(t: torch.Tensor) -> str:
     return str(tuple(t.shape))
 
 
-def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float) -> Text | None:
+@dataclass(frozen=True)
+class Versus:
+    """What the output is compared with, in a mismatch message."""
+
+    differs: Text  # follows the name of what is compared
+    expected: Text  # labels the other value
+
+
+REFERENCE = Versus(Text(" differs from the reference", " が参照実装と一致しません"), Text("expected", "期待値"))
+# Property tests compare the student's code with itself (causality, eval-mode determinism).
+ITSELF = Versus(Text(" differs between the two calls", " が2回の呼び出しで一致しません"),
+                Text("the other call gave", "もう一方の呼び出しでは"))
+
+
+def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float,
+              versus: Versus = REFERENCE) -> Text | None:
     """Why `actual` is not `expected` (None when it is), walking tuples and lists."""
     if isinstance(expected, tuple | list):
         if not isinstance(actual, tuple | list) or len(actual) != len(expected):
+            got = describe(actual)
             return what + Text(
-                f" should be a {type(expected).__name__} of {len(expected)} items; got {describe(actual)}",
-                f" は {len(expected)} 要素の {type(expected).__name__} のはずですが、{describe(actual)} が返りました",
+                f" should be a {type(expected).__name__} of {len(expected)} items; got {got.en}",
+                f" は {len(expected)} 要素の {type(expected).__name__} のはずですが、{got.ja}が返りました",
             )
         for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
-            why = _mismatch(a, e, what + same(f"[{i}]"), atol, rtol)
+            why = _mismatch(a, e, what + same(f"[{i}]"), atol, rtol, versus)
             if why:
                 return why
         return None
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return what + Text(f" should be a dict; got {describe(actual)}",
-                               f" は dict のはずですが、{describe(actual)} が返りました")
+            got = describe(actual)
+            return what + Text(f" should be a dict; got {got.en}", f" は dict のはずですが、{got.ja}が返りました")
         for key, e in expected.items():
             if key not in actual:
                 return what + Text(f": {key} is missing", f"：{key} がありません")
             if actual[key] is None and e is not None:
                 return what + Text(f": nothing reached {key}", f"：{key} に何も届いていません")
-            why = _mismatch(actual[key], e, what + same(f" [{key}]"), atol, rtol)
+            why = _mismatch(actual[key], e, what + same(f" [{key}]"), atol, rtol, versus)
             if why:
                 return why
         return None
+    if expected is not None and not isinstance(expected, (torch.Tensor, *PLAIN_TYPES)):
+        got = describe(actual)  # the student's own object, compared with itself: only a tensor is right
+        return what + Text(f" should be a tensor; got {got.en}", f" はテンソルのはずですが、{got.ja}が返りました")
     if not isinstance(expected, torch.Tensor):
         if isinstance(actual, torch.Tensor) or type(actual) is not type(expected):
-            return what + Text(f" should be a {type(expected).__name__}; got {describe(actual)}",
-                               f" は {type(expected).__name__} のはずですが、{describe(actual)} が返りました")
+            got, kind = describe(actual), describe(expected)
+            return what + Text(f" should be {kind.en}; got {got.en}", f" は{kind.ja}のはずですが、{got.ja}が返りました")
         return None if actual == expected else what + Text(
             f" is {actual!r}; expected {expected!r}", f" が {actual!r} です（期待値 {expected!r}）"
         )
     if not isinstance(actual, torch.Tensor):
+        got = describe(actual)
         return what + Text(
-            f" should be a tensor of shape {shape(expected)}; got {describe(actual)}",
-            f" は形 {shape(expected)} のテンソルのはずですが、{describe(actual)} が返りました",
+            f" should be a tensor of shape {shape(expected)}; got {got.en}",
+            f" は形 {shape(expected)} のテンソルのはずですが、{got.ja}が返りました",
         )
     if actual.shape != expected.shape:
         return what + Text(
@@ -121,9 +142,10 @@ def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float) 
         if not wrong.any():
             return None
         index = tuple(int(i) for i in wrong.nonzero()[0])
+        got, other = actual[index].item(), expected[index].item()
         return what + Text(
-            f" differs at index {list(index)}: got {actual[index].item()}, expected {expected[index].item()}",
-            f" がインデックス {list(index)} で違います：{actual[index].item()}（期待値 {expected[index].item()}）",
+            f" differs at index {list(index)}: got {got}, {versus.expected.en} {other}",
+            f" がインデックス {list(index)} で違います：{got}（{versus.expected.ja} {other}）",
         )
     a, e = actual.double(), expected.double()
     if torch.isnan(a).any() and not torch.isnan(e).any():
@@ -135,21 +157,34 @@ def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float) 
     if not bad.any():
         return None
     index = tuple(int(i) for i in bad.nonzero()[0])
-    return what + Text(
-        f" differs from the reference: largest difference {diff.max().item():.3g}; first at "
-        f"index {list(index)}: got {a[index].item():.5g}, expected {e[index].item():.5g} "
+    return what + versus.differs + Text(
+        f": largest difference {diff.max().item():.3g}; first at "
+        f"index {list(index)}: got {a[index].item():.5g}, {versus.expected.en} {e[index].item():.5g} "
         f"(tolerance atol={atol:g}, rtol={rtol:g})",
-        f" が参照実装と一致しません：最大の差 {diff.max().item():.3g}、最初の不一致はインデックス "
-        f"{list(index)}：{a[index].item():.5g}（期待値 {e[index].item():.5g}、許容誤差 atol={atol:g}, rtol={rtol:g}）",
+        f"：最大の差 {diff.max().item():.3g}、最初の不一致はインデックス "
+        f"{list(index)}：{a[index].item():.5g}（{versus.expected.ja} {e[index].item():.5g}、"
+        f"許容誤差 atol={atol:g}, rtol={rtol:g}）",
     )
 
 
-def describe(value: Any) -> str:
+# Python's own types, named as the student wrote them; anything else is "an object" (the grader's
+# own proxy for a value left in the student's process must never be named in a report).
+PLAIN_TYPES = (bool, int, float, complex, str, bytes, dict, set)
+
+
+def describe(value: Any) -> Text:
+    """What the student's code returned, in a few words of each language."""
     if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {shape(value)}"
+        return Text(f"a tensor of shape {shape(value)}", f"形 {shape(value)} のテンソル")
     if isinstance(value, tuple | list):
-        return f"a {type(value).__name__} of {len(value)} items"
-    return f"a {type(value).__name__}"
+        kind = type(value).__name__
+        return Text(f"a {kind} of {len(value)} items", f"{len(value)} 要素の {kind}")
+    if value is None:
+        return Text("None (nothing was returned)", "None（何も返していません）")
+    if isinstance(value, PLAIN_TYPES):
+        kind = type(value).__name__
+        return Text(f"a {kind}", f"{kind} 型の値")
+    return Text("an object that is not a tensor", "テンソルではないオブジェクト")
 
 
 def close(actual: Any, expected: Any, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
@@ -165,6 +200,7 @@ def assert_close(
     rtol: float = 1e-4,
     mistakes: Mistakes | None = None,
     diagnosis: str | None = None,
+    versus: Versus = REFERENCE,
 ) -> None:
     """Fail unless `actual` matches `expected`; name the mistake whose output it matches.
 
@@ -172,9 +208,9 @@ def assert_close(
     reference, on the same inputs), or a tuple of such for a mistake made in several ways;
     they only run when the comparison fails, and may use the reference only (recorded
     snapshots replay their outputs). `diagnosis` names the mistake when a property fails
-    whatever the output is (e.g. causality).
+    whatever the output is (e.g. causality). `versus`: what `expected` is, for the message.
     """
-    why = _mismatch(actual, expected, what, atol, rtol)
+    why = _mismatch(actual, expected, what, atol, rtol, versus)
     outputs = mistake_outputs(mistakes or {}, needed=why is not None)
     if why is None:
         return
@@ -240,6 +276,12 @@ def expect_same_params(stu: dict[str, Any], ref: dict[str, Any]) -> None:
     for kind, label in (("params", ("parameter", "パラメータ")), ("buffers", ("buffer", "バッファ"))):
         for name, size in ref[kind].items():
             got = stu[kind].get(name)
+            if got is None and kind == "buffers" and name in stu["params"]:
+                attribute = name.rsplit(".", 1)[-1]
+                fail(f"{name} is stored as a parameter (nn.Parameter); it is not learned, so it should be a buffer: "
+                     f"self.register_buffer(\"{attribute}\", {attribute})",
+                     f"{name} がパラメータ（nn.Parameter）として保存されています。学習しない値なのでバッファにします："
+                     f"self.register_buffer(\"{attribute}\", {attribute})", "table_not_buffer")
             if got is None:
                 fail(f"{label[0]} {name} (shape {tuple(size)}) is missing",
                      f"{label[1]} {name}（形 {tuple(size)}）がありません", "interface_mismatch")
@@ -252,11 +294,17 @@ def expect_same_params(stu: dict[str, Any], ref: dict[str, Any]) -> None:
 @contextmanager
 def expect_error(en: str, ja: str) -> Iterator[None]:
     """The block must make the student's code raise (any exception but NotImplementedError,
-    which means the code is not written yet)."""
+    which means the code is not written yet). `sys.exit()` is no error a caller can catch: in a
+    notebook it ends the kernel's cell, in a program the program."""
     try:
         yield
     except StudentError as e:
-        if e.kind in ("exception", "exit"):
+        if e.kind == "exception":
             return
+        if e.kind == "exit":
+            fail("sys.exit() was called instead of raising an error: the caller cannot catch it; "
+                 "raise ValueError(...) instead",
+                 "エラーを送出せずに sys.exit() を呼んでいます。呼び出し側で捕まえられないため、"
+                 "raise ValueError(...) としてください", "exit_instead_of_error")
         raise
     fail(en, ja)

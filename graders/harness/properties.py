@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from ..i18n import Text
-from .checks import assert_close, close, fail
+from .checks import ITSELF, assert_close, close, fail
 from .implementations import Obj
 
 GRADS = Text("the parameter gradients", "パラメータの勾配")
@@ -19,12 +19,28 @@ def expect_dropout(obj: Obj, *args: Any, **kwargs: Any) -> None:
     first = obj(*args, **kwargs)
     assert_close(obj(*args, **kwargs), first, what=Text(
         "the second output in eval mode (compared with the first)", "eval モードでの2回目の出力（1回目との比較）"),
-        diagnosis="dropout_in_eval")
+        diagnosis="dropout_in_eval", versus=ITSELF)
     obj.train()
     if close(obj(*args, **kwargs), obj(*args, **kwargs)):
         fail("two calls in train mode gave the same output: dropout is not applied",
              "train モードで2回呼んでも出力が同じです。ドロップアウトが適用されていません", "dropout_missing")
     obj.eval()
+
+
+def expect_dropout_passed_on(obj: Obj, rate: float, *path: str) -> None:
+    """The sublayer at `path` (e.g. "FFN", or "EncoderBlocks", "0") of `obj`, built with dropout
+    `rate`, was given that rate: not left at its own default, as the lecture's
+    FeedForwardNetwork(d_model, hidden_dim) is. The sublayers are the grader's test doubles,
+    which keep the rate they were given."""
+    sub: Any = obj
+    for name in path:
+        sub = sub.get(name)
+    given = sub.get("dropout_rate")
+    if given != rate:
+        where = ".".join(path)
+        fail(f"{where} was built with dropout {given}; the dropout given to this module was {rate}",
+             f"{where} が dropout {given} で作られています。このモジュールに渡した dropout は {rate} です",
+             "dropout_not_passed_on")
 
 
 def expect_same_gradients(student: Obj, reference: Obj, *args: Any, grad_output: torch.Tensor,
@@ -45,13 +61,14 @@ def expect_causal(obj: Obj, before: tuple, after: tuple, changed_from: int, **kw
     assert_close(b[:, :changed_from], a[:, :changed_from], what=Text(
         f"the outputs before position {changed_from} after changing later tokens",
         f"位置 {changed_from} より後のトークンを変えたときの、それより前の出力"),
-        diagnosis="no_causal_mask")
+        diagnosis="no_causal_mask", versus=ITSELF)
 
 
 def expect_ignores_padding(obj: Obj, before: tuple, after: tuple, keep: torch.Tensor,
-                           **kwargs: Any) -> None:
+                           diagnosis: str = "padding_mask_ignored", **kwargs: Any) -> None:
     """Outputs at real positions (keep: (B, L) bool) do not change when only padded inputs do."""
     a, b = obj(*before, **kwargs), obj(*after, **kwargs)
     assert_close(b[keep], a[keep], what=Text(
         "the outputs at real tokens after changing only padded positions",
-        "パディング位置だけを変えたときの、実トークン位置の出力"), diagnosis="padding_mask_ignored")
+        "パディング位置だけを変えたときの、実トークン位置の出力"), diagnosis=diagnosis,
+        versus=ITSELF)

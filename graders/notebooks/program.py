@@ -54,6 +54,7 @@ class Statement:
     stub: bool = False  # a definition that is still the exercise's untouched stub
     star: bool = False  # `from x import *`
     mutates: frozenset[str] = frozenset()  # names whose objects it changes: `vocab[k] = v`
+    left_out: Text | None = None  # why it is never graded: it reads files, trains or plots
 
 
 @dataclass(frozen=True)
@@ -132,11 +133,62 @@ def _statement(node: ast.stmt, lines: list[str], origin: Origin) -> Statement | 
                          stub=is_stub(node))
     names = tuple(dict.fromkeys(bound_names([node])))
     mutates = frozenset(mutated_names(node)) - set(names)
+    left_out = side_effect(node)
     if names:
-        return Statement(Kind.ASSIGNMENT, names, code, global_names(code), origin, start, mutates=mutates)
+        return Statement(Kind.ASSIGNMENT, names, code, global_names(code), origin, start, mutates=mutates,
+                         left_out=left_out)
     if mutates:
-        return Statement(Kind.MUTATION, (), code, global_names(code), origin, start, mutates=mutates)
+        return Statement(Kind.MUTATION, (), code, global_names(code), origin, start, mutates=mutates,
+                         left_out=left_out)
     return None  # an expression, a print, a training loop that binds nothing: not needed
+
+
+# --- what must not run while grading ---------------------------------------------------------
+
+# Calls that read or write files, train a model or draw, by the last part of their name. A
+# statement that makes one at the top level (`with open('./date.txt') as f: ...`, the training
+# loop, `plt.plot(...)`) is the lecture's experiment, not its definitions: the graded module
+# must import without the data files, in seconds, without a display.
+FILE_CALLS = frozenset({"open", "load", "save", "loadtxt", "savetxt", "genfromtxt", "read_csv", "read_excel",
+                        "read_text", "read_bytes", "write_text", "write_bytes", "urlretrieve", "urlopen",
+                        "mount", "upload", "download", "imread", "imsave", "savefig", "listdir", "glob"})
+TRAINING_CALLS = frozenset({"backward", "step", "zero_grad", "fit"})
+PLOT_MODULES = frozenset({"plt", "matplotlib", "pyplot", "sns", "seaborn"})
+PLOT_CALLS = frozenset({"show", "imshow", "plot", "figure", "subplots"})
+
+LEFT_OUT = {
+    "file": Text("reads or writes files", "ファイルを読み書きしています"),
+    "training": Text("trains a model", "モデルを学習しています"),
+    "plot": Text("draws a plot", "グラフを描いています"),
+}
+
+
+def side_effect(node: ast.stmt) -> Text | None:
+    """Why a top-level statement must not run while grading (files, training, plots), or None.
+    Calls inside functions it defines do not count: they run only when called."""
+    for call in _calls_at_top_level(node):
+        func = call.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        root = func
+        while isinstance(root, ast.Attribute | ast.Call | ast.Subscript):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        root_name = root.id if isinstance(root, ast.Name) else ""
+        if last in FILE_CALLS:
+            return LEFT_OUT["file"]
+        if last in TRAINING_CALLS and isinstance(func, ast.Attribute):
+            return LEFT_OUT["training"]
+        if root_name in PLOT_MODULES or last in PLOT_CALLS:
+            return LEFT_OUT["plot"]
+    return None
+
+
+def _calls_at_top_level(node: ast.AST) -> Iterable[ast.Call]:
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            continue
+        if isinstance(child, ast.Call):
+            yield child
+        yield from _calls_at_top_level(child)
 
 
 # --- what a statement binds and changes -----------------------------------------------------

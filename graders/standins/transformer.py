@@ -135,6 +135,7 @@ class FeedForwardNetwork(nn.Module):
     def __init__(self, dim: int, hidden_dim: int, dropout: float = 0.1) -> None:
         super().__init__()
         self.proj = nn.Linear(dim, dim)
+        self.dropout_rate = dropout  # what it was given: a block or stack must pass its own on
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.proj(x))  # (B, L, dim)
@@ -144,6 +145,7 @@ class EncoderBlock(nn.Module):
     def __init__(self, d_model: int, num_heads: int, hidden_dim: int, dropout: float = 0.1) -> None:
         super().__init__()
         self.mix = nn.Linear(d_model, d_model)
+        self.dropout_rate = dropout  # what it was given: a block or stack must pass its own on
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         keep = token_mask(mask, x.size(0), x.size(1), "EncoderBlock")
@@ -154,6 +156,7 @@ class DecoderBlock(nn.Module):
     def __init__(self, d_model: int, num_heads: int, hidden_dim: int, dropout: float = 0.1) -> None:
         super().__init__()
         self.mix = nn.Linear(d_model, d_model)
+        self.dropout_rate = dropout  # what it was given: a block or stack must pass its own on
         self.cross = nn.Linear(d_model, d_model)
 
     def forward(

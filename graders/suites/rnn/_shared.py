@@ -36,9 +36,9 @@ def lstm_update(gates: torch.Tensor, c: torch.Tensor, *, order: str = "ifgo", fo
                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The LSTM's update from its stacked gate pre-activations (dim 1), with switches: `order`
     names the gate held by each quarter; `acts` gives the activations of i, f, g, o and of the
-    cell in h (s = sigmoid, t/T = tanh)."""
+    cell in h (s = sigmoid, t/T = tanh, - = none: h = o * c)."""
     chunks = dict(zip(order, gates.chunk(4, dim=1), strict=True))
-    act = [torch.sigmoid if k == "s" else torch.tanh for k in acts]
+    act = [torch.sigmoid if k == "s" else (lambda t: t) if k == "-" else torch.tanh for k in acts]
     i, f, g, o = act[0](chunks["i"]), act[1](chunks["f"] + forget_bias), act[2](chunks["g"]), act[3](chunks["o"])
     c_next = f * c + i * g
     h_next = o * act[4](c_next if new_c_in_h else c)
@@ -60,6 +60,7 @@ def lstm_mistake_switches() -> dict[str, tuple[dict[str, Any], ...]]:
         "lstm_gate_order": tuple({"order": o} for o in orders),
         "lstm_forget_bias_added": ({"forget_bias": 1.0},),
         "gate_activation_swapped": tuple({"acts": a} for a in ("tstsT", "sttsT", "ssssT", "ssttT", "sstss", "ssstT")),
+        "lstm_output_without_tanh": ({"acts": "ssts-"},),
         "cell_state_not_updated": ({"update_c": False}, {"new_c_in_h": False},
                                    {"update_c": False, "new_c_in_h": False}),
     }

@@ -11,6 +11,7 @@ from graders.harness import (
     assert_close,
     expect_causal,
     expect_dropout,
+    expect_dropout_passed_on,
     expect_interface,
     expect_same_gradients,
     graded,
@@ -38,7 +39,7 @@ def mistakes(ref, tgt, memory, mask=None, src_mask=None):
     return {
         "scaled_twice": lambda: model(scale=True),
         "positional_encoding_skipped": lambda: model(positional=False),
-        "padding_mask_ignored": lambda: model(pass_mask=False),
+        "mask_not_passed_on": lambda: model(pass_mask=False),
         "encoder_mask_ignored": lambda: model(pass_src_mask=False),
     }
 
@@ -80,6 +81,13 @@ def test_causal(student):
     changed = tgt.clone()
     changed[:, 2:] = tokens(B, T - 2, VOCAB, seed=10)
     expect_causal(decoder, (tgt, memory), (changed, memory), changed_from=2)
+
+
+@graded(1, "passes its dropout on to every block", "ドロップアウト率を各ブロックに渡す")
+def test_dropout_passed_on(student):
+    decoder = student.new(COMPONENT, *ARGS, 0.3)
+    for i in range(LAYERS):
+        expect_dropout_passed_on(decoder, 0.3, "DecoderBlocks", str(i))
 
 
 @graded(1, "dropout is active in train mode and off in eval mode",

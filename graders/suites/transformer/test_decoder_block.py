@@ -9,6 +9,7 @@ from graders.harness import (
     assert_close,
     expect_causal,
     expect_dropout,
+    expect_dropout_passed_on,
     expect_interface,
     expect_same_gradients,
     graded,
@@ -117,6 +118,11 @@ def test_cross_attention_roles(student, reference):
     stu, ref = pair(student, reference, seed=14)
     tgt, memory = randn(B, T, D, seed=15), randn(B, T, D, seed=16)
     assert_close(stu(tgt, memory), ref(tgt, memory), mistakes=mistakes(ref, tgt, memory))
+
+
+@graded(1, "passes its dropout on to the feed-forward network", "ドロップアウト率を FFN に渡す")
+def test_dropout_passed_on(student):
+    expect_dropout_passed_on(student.new(COMPONENT, D, H, HIDDEN, 0.3), 0.3, "FFN")
 
 
 @graded(1, "dropout is active in train mode and off in eval mode",

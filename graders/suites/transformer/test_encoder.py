@@ -10,6 +10,7 @@ import torch
 from graders.harness import (
     assert_close,
     expect_dropout,
+    expect_dropout_passed_on,
     expect_ignores_padding,
     expect_interface,
     expect_same_gradients,
@@ -26,19 +27,22 @@ ARGS = (VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS)
 
 def mistakes(ref, x, mask=None):
 
-    def model(scale=False, positional=True, pass_mask=True):
+    def model(scale=False, positional=True, pass_mask=True, convert_mask=False):
         m = ref.value  # the reference module: mistake models run only when needed
+        given = mask
+        if convert_mask and mask is not None:  # the lecture: 0 / -inf, made inside the Encoder
+            given = torch.where(mask == 1, torch.tensor(0.0), torch.tensor(float("-inf")))
         with torch.no_grad():
             h = m.embed(x) * (math.sqrt(D) if scale else 1.0)
             h = m.PE(h) if positional else h
             for block in m.EncoderBlocks:
-                h = block(h, mask if pass_mask else None)
+                h = block(h, given if pass_mask else None)
             return h
 
     return {
         "scaled_twice": lambda: model(scale=True),
         "positional_encoding_skipped": lambda: model(positional=False),
-        "padding_mask_ignored": lambda: model(pass_mask=False),
+        "mask_not_passed_on": (lambda: model(pass_mask=False), lambda: model(convert_mask=True)),
     }
 
 
@@ -82,7 +86,14 @@ def test_padding_invariance(student):
     mask = lengths_mask([3, 5, 1], L)
     x = tokens(B, L, VOCAB, seed=8)
     y = torch.where(mask, x, tokens(B, L, VOCAB, seed=9))
-    expect_ignores_padding(encoder, (x, mask), (y, mask), mask)
+    expect_ignores_padding(encoder, (x, mask), (y, mask), mask, diagnosis="mask_not_passed_on")
+
+
+@graded(1, "passes its dropout on to every block", "ドロップアウト率を各ブロックに渡す")
+def test_dropout_passed_on(student):
+    encoder = student.new(COMPONENT, *ARGS, 0.3)
+    for i in range(LAYERS):
+        expect_dropout_passed_on(encoder, 0.3, "EncoderBlocks", str(i))
 
 
 @graded(1, "dropout is active in train mode and off in eval mode",

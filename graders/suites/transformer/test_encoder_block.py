@@ -9,6 +9,7 @@ import torch
 from graders.harness import (
     assert_close,
     expect_dropout,
+    expect_dropout_passed_on,
     expect_ignores_padding,
     expect_interface,
     expect_same_gradients,
@@ -101,6 +102,11 @@ def test_padding_invariance(student):
     x = randn(B, L, D, seed=10)
     y = torch.where(mask[..., None], x, randn(B, L, D, seed=11))
     expect_ignores_padding(block, (x, mask), (y, mask), mask)
+
+
+@graded(1, "passes its dropout on to the feed-forward network", "ドロップアウト率を FFN に渡す")
+def test_dropout_passed_on(student):
+    expect_dropout_passed_on(student.new(COMPONENT, D, H, HIDDEN, 0.3), 0.3, "FFN")
 
 
 @graded(1, "dropout is active in train mode and off in eval mode",

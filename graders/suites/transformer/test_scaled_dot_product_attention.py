@@ -35,6 +35,7 @@ def common_mistakes(reference, q, k, v, mask=None):
     return {
         "missing_scale": lambda: reference.call(COMPONENT, q * math.sqrt(DK), k, v, mask),
         "scaled_by_d_model": lambda: reference.call(COMPONENT, q * math.sqrt(DK / DV), k, v, mask),
+        "scaled_by_d_k": lambda: reference.call(COMPONENT, q / math.sqrt(DK), k, v, mask),
     }
 
 
@@ -76,8 +77,11 @@ def test_float_mask(student, reference):
     allowed = bool_mask((1, H, LQ, LK), seed=6)
     bias = randn(1, H, LQ, LK, seed=7)  # finite biases where allowed, -inf elsewhere
     mask = bias.masked_fill(~allowed, float("-inf"))
-    assert_close(student.call(COMPONENT, q, k, v, mask), reference.call(COMPONENT, q, k, v, mask),
-                 mistakes=common_mistakes(reference, q, k, v, mask))
+    assert_close(student.call(COMPONENT, q, k, v, mask), reference.call(COMPONENT, q, k, v, mask), mistakes={
+        **common_mistakes(reference, q, k, v, mask),
+        # masked_fill(mask == 0, -1e9) finds no 0 in these biases: nothing is added or hidden
+        "mask_filled_where_zero": lambda: reference.call(COMPONENT, q, k, v),
+    })
 
 
 @graded(1, "a bool mask and the equivalent float mask (0 / -inf) give the same result",
@@ -114,8 +118,14 @@ def test_fully_masked_rows(student, reference):
         out[empty], w[empty] = float("nan"), float("nan")
         return out, w
 
+    def uniform():  # masked_fill(mask == 0, -1e9): a row of equal scores, equal weights
+        out, w = (t.clone() for t in expected)
+        w[empty] = 1.0 / LK
+        out[empty] = v.mean(-2, keepdim=True).expand_as(out)[empty]
+        return out, w
+
     assert_close(student.call(COMPONENT, q, k, v, mask), expected,
-                 mistakes={"nan_on_fully_masked": with_nan})
+                 mistakes={"nan_on_fully_masked": with_nan, "mask_filled_where_zero": uniform})
     additive = torch.zeros(mask.shape).masked_fill(~mask, float("-inf"))
     assert_close(student.call(COMPONENT, q, k, v, additive), expected,
                  what=Text("the output with a float mask", "float マスクでの出力"),

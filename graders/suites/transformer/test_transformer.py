@@ -32,7 +32,7 @@ def mistakes(ref, src, tgt, src_mask=None, tgt_mask=None):
     return {
         "encoder_mask_ignored": (lambda: model(pass_src_to_decoder=False),
                                  lambda: model(pass_src_to_encoder=False)),
-        "padding_mask_ignored": lambda: model(pass_tgt=False),
+        "mask_not_passed_on": lambda: model(pass_tgt=False),
     }
 
 
