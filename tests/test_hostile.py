@@ -514,3 +514,13 @@ def test_scratch_folders_are_the_graders_alone(tmp_path, server):
         assert stat.S_IMODE(sandbox.scratch.stat().st_mode) == 0o700
         assert sandbox.scratch.stat().st_uid == os.geteuid()
         assert copy.is_relative_to(sandbox.scratch)
+
+
+def test_the_report_says_when_the_file_system_is_not_isolated():
+    from graders.reports.terminal import sandbox_line
+    from graders.results import GradeReport
+
+    isolated = GradeReport("s", (), ("rlimits", "mount-ns", "audit"))
+    open_fs = GradeReport("s", (), ("rlimits-partial", "audit"))
+    assert "no mount-ns" not in sandbox_line(isolated, "en")
+    assert "no mount-ns" in sandbox_line(open_fs, "en") and "mount-ns なし" in sandbox_line(open_fs, "ja")
