@@ -373,18 +373,18 @@ def _notebook_subfolder(tmp_path):
     return folder, folder / "extra"
 
 
-UNSAFE = {
-    "absolute_link_to_reference": _link_absolute,
-    "relative_link_to_reference": _link_relative,
-    "link_to_proc_environ": _link_environ,
-    "link_to_dev_zero": _link_dev_zero,
-    "link_to_a_folder": _link_folder,
-    "fifo": _fifo,
-    "hard_link": _hard_link,
-    "git_head_to_dev_zero": _git_head_dev_zero,
-    "link_in_a_classroom_checkout": _classroom_checkout,
-    "link_in_a_notebook_folder": _notebook_folder,
-    "linked_folder_beside_notebooks": _notebook_subfolder,
+UNSAFE = {  # name: (how the submission is made, what the refusal says)
+    "absolute_link_to_reference": (_link_absolute, "symbolic link"),
+    "relative_link_to_reference": (_link_relative, "symbolic link"),
+    "link_to_proc_environ": (_link_environ, "symbolic link"),
+    "link_to_dev_zero": (_link_dev_zero, "symbolic link"),
+    "link_to_a_folder": (_link_folder, "symbolic link"),
+    "fifo": (_fifo, "not a regular file"),
+    "hard_link": (_hard_link, "hard link"),
+    "git_head_to_dev_zero": (_git_head_dev_zero, "symbolic link"),
+    "link_in_a_classroom_checkout": (_classroom_checkout, "symbolic link"),
+    "link_in_a_notebook_folder": (_notebook_folder, "symbolic link"),
+    "linked_folder_beside_notebooks": (_notebook_subfolder, "symbolic link"),
 }
 
 
@@ -392,12 +392,14 @@ UNSAFE = {
 def test_links_and_special_files_refuse_the_submission(name, tmp_path):
     """Read as root outside the sandbox, a submission is only ever read as regular files: a
     link, FIFO, device or hard link refuses it, with one line naming the file, in both languages."""
-    source, culprit = UNSAFE[name](tmp_path)
+    make, says = UNSAFE[name]
+    source, culprit = make(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
     prepared = sources.prepare(source, work)
     assert prepared.folder is None
     assert prepared.problem is not None
+    assert says in prepared.problem.en, prepared.problem.en
     for text in (prepared.problem.en, prepared.problem.ja):
         assert "\n" not in text and culprit.name in text, text
     assert "reference" not in json.dumps([str(p) for p in work.rglob("*")])
