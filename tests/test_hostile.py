@@ -356,6 +356,13 @@ def _classroom_checkout(tmp_path):
     return checkout, module
 
 
+def _linked_exercises(tmp_path):
+    checkout = tmp_path / "erin"
+    checkout.mkdir()
+    (checkout / "exercises").symlink_to(ROOT / "reference")
+    return checkout, checkout / "exercises"
+
+
 def _notebook_folder(tmp_path):
     folder = tmp_path / "dave"
     folder.mkdir()
@@ -383,6 +390,7 @@ UNSAFE = {  # name: (how the submission is made, what the refusal says)
     "hard_link": (_hard_link, "hard link"),
     "git_head_to_dev_zero": (_git_head_dev_zero, "symbolic link"),
     "link_in_a_classroom_checkout": (_classroom_checkout, "symbolic link"),
+    "checkout_whose_exercises_is_a_link": (_linked_exercises, "symbolic link"),
     "link_in_a_notebook_folder": (_notebook_folder, "symbolic link"),
     "linked_folder_beside_notebooks": (_notebook_subfolder, "symbolic link"),
 }
@@ -410,6 +418,13 @@ def test_the_sandbox_copy_refuses_links_too(tmp_path):
     submission, _ = _link_absolute(tmp_path)
     with pytest.raises(files.UnsafeFile, match=r"embedder\.py is a symbolic link"):
         copy_submission(submission, tmp_path / "copy")
+
+
+def test_the_folder_named_on_the_command_line_may_be_a_link(tmp_path):
+    """What the user names is trusted (`grader grade mylink/`); only what lies inside is not."""
+    submission, _ = _folder(tmp_path)
+    (tmp_path / "named").symlink_to(submission)
+    assert files.walk(tmp_path / "named", (".py",))
 
 
 def test_grade_refuses_a_linked_module_in_one_line(tmp_path, capsys):
