@@ -5,6 +5,7 @@ and nothing escapes the sandbox."""
 from __future__ import annotations
 
 import dataclasses
+import glob
 import json
 import os
 import shutil
@@ -251,7 +252,8 @@ def test_the_worker_sees_exactly_the_allow_list(tmp_path, grade_submission):
     assert seen["/proc/1"] in ("FileNotFoundError", "SandboxViolation")  # the audit hook names it first
     assert seen["/proc/self/root"] == seen["/"]
     assert seen["/sys"] == "FileNotFoundError"
-    assert seen["/dev"] == ["null", "random", "urandom", "zero"]
+    gpus = [Path(p).name for p in glob.glob("/dev/nvidia*")]  # bound for the training tasks
+    assert seen["/dev"] == sorted(["null", "random", "urandom", "zero", *gpus])
     assert seen[seen["cwd"]] == []  # a fresh working directory
     for path in (str(Path(seen["code"]).parent), str(Path(seen["cwd"]).parent)):  # the scratch folder
         assert seen[path] == children(path, allowed), path
@@ -354,6 +356,13 @@ def _classroom_checkout(tmp_path):
     return checkout, module
 
 
+def _linked_exercises(tmp_path):
+    checkout = tmp_path / "erin"
+    checkout.mkdir()
+    (checkout / "exercises").symlink_to(ROOT / "reference")
+    return checkout, checkout / "exercises"
+
+
 def _notebook_folder(tmp_path):
     folder = tmp_path / "dave"
     folder.mkdir()
@@ -371,18 +380,19 @@ def _notebook_subfolder(tmp_path):
     return folder, folder / "extra"
 
 
-UNSAFE = {
-    "absolute_link_to_reference": _link_absolute,
-    "relative_link_to_reference": _link_relative,
-    "link_to_proc_environ": _link_environ,
-    "link_to_dev_zero": _link_dev_zero,
-    "link_to_a_folder": _link_folder,
-    "fifo": _fifo,
-    "hard_link": _hard_link,
-    "git_head_to_dev_zero": _git_head_dev_zero,
-    "link_in_a_classroom_checkout": _classroom_checkout,
-    "link_in_a_notebook_folder": _notebook_folder,
-    "linked_folder_beside_notebooks": _notebook_subfolder,
+UNSAFE = {  # name: (how the submission is made, what the refusal says)
+    "absolute_link_to_reference": (_link_absolute, "symbolic link"),
+    "relative_link_to_reference": (_link_relative, "symbolic link"),
+    "link_to_proc_environ": (_link_environ, "symbolic link"),
+    "link_to_dev_zero": (_link_dev_zero, "symbolic link"),
+    "link_to_a_folder": (_link_folder, "symbolic link"),
+    "fifo": (_fifo, "not a regular file"),
+    "hard_link": (_hard_link, "hard link"),
+    "git_head_to_dev_zero": (_git_head_dev_zero, "symbolic link"),
+    "link_in_a_classroom_checkout": (_classroom_checkout, "symbolic link"),
+    "checkout_whose_exercises_is_a_link": (_linked_exercises, "symbolic link"),
+    "link_in_a_notebook_folder": (_notebook_folder, "symbolic link"),
+    "linked_folder_beside_notebooks": (_notebook_subfolder, "symbolic link"),
 }
 
 
@@ -390,12 +400,14 @@ UNSAFE = {
 def test_links_and_special_files_refuse_the_submission(name, tmp_path):
     """Read as root outside the sandbox, a submission is only ever read as regular files: a
     link, FIFO, device or hard link refuses it, with one line naming the file, in both languages."""
-    source, culprit = UNSAFE[name](tmp_path)
+    make, says = UNSAFE[name]
+    source, culprit = make(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
     prepared = sources.prepare(source, work)
     assert prepared.folder is None
     assert prepared.problem is not None
+    assert says in prepared.problem.en, prepared.problem.en
     for text in (prepared.problem.en, prepared.problem.ja):
         assert "\n" not in text and culprit.name in text, text
     assert "reference" not in json.dumps([str(p) for p in work.rglob("*")])
@@ -406,6 +418,13 @@ def test_the_sandbox_copy_refuses_links_too(tmp_path):
     submission, _ = _link_absolute(tmp_path)
     with pytest.raises(files.UnsafeFile, match=r"embedder\.py is a symbolic link"):
         copy_submission(submission, tmp_path / "copy")
+
+
+def test_the_folder_named_on_the_command_line_may_be_a_link(tmp_path):
+    """What the user names is trusted (`grader grade mylink/`); only what lies inside is not."""
+    submission, _ = _folder(tmp_path)
+    (tmp_path / "named").symlink_to(submission)
+    assert files.walk(tmp_path / "named", (".py",))
 
 
 def test_grade_refuses_a_linked_module_in_one_line(tmp_path, capsys):
@@ -512,3 +531,13 @@ def test_scratch_folders_are_the_graders_alone(tmp_path, server):
         assert stat.S_IMODE(sandbox.scratch.stat().st_mode) == 0o700
         assert sandbox.scratch.stat().st_uid == os.geteuid()
         assert copy.is_relative_to(sandbox.scratch)
+
+
+def test_the_report_says_when_the_file_system_is_not_isolated():
+    from graders.reports.terminal import sandbox_line
+    from graders.results import GradeReport
+
+    isolated = GradeReport("s", (), ("rlimits", "mount-ns", "audit"))
+    open_fs = GradeReport("s", (), ("rlimits-partial", "audit"))
+    assert "no mount-ns" not in sandbox_line(isolated, "en")
+    assert "no mount-ns" in sandbox_line(open_fs, "en") and "mount-ns なし" in sandbox_line(open_fs, "ja")

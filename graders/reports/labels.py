@@ -58,6 +58,9 @@ NOT_STARTED_SUMMARY = Text(
 )
 SANDBOX = Text("Sandbox: {layers}", "サンドボックス：{layers}")
 NO_SANDBOX = Text("none", "なし")
+# Without mount-ns the worker's file system is the machine's: say so next to the layers.
+OPEN_FILE_SYSTEM = Text(" (no mount-ns: the code could read every file this user can)",
+                        "（mount-ns なし：このユーザーが読めるファイルはすべてコードから読めます）")
 
 # --- the failing tests ---------------------------------------------------------------------------
 

@@ -161,7 +161,8 @@ def summary(report: GradeReport, lang: Lang) -> list[Text]:
 
 def sandbox_line(report: GradeReport, lang: Lang) -> str:
     layers = ", ".join(report.sandbox) or labels.NO_SANDBOX.get(lang)
-    return labels.SANDBOX.format(layers=layers).get(lang)
+    warning = "" if "mount-ns" in report.sandbox else labels.OPEN_FILE_SYSTEM.get(lang)
+    return labels.SANDBOX.format(layers=layers).get(lang) + warning
 
 
 # --- the failing tests --------------------------------------------------------------------

@@ -56,6 +56,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import glob
 import os
 import pathlib
 import platform
@@ -495,6 +496,11 @@ def _build_root(
                                   b"size=4k,mode=0555"), f"covering {folder}")
         for device in _DEVICES:
             if os.path.exists(device):
+                _bind(libc, device, workdir + device)
+        # A GPU for the training tasks, where there is one (docs/training.md). Best effort: CUDA
+        # that cannot start here makes the worker train on the CPU (training/session.device).
+        for device in sorted(glob.glob("/dev/nvidia*")):
+            with contextlib.suppress(OSError):
                 _bind(libc, device, workdir + device)
         _bind(libc, os.path.realpath("/proc/self"), workdir + "/proc/self")
         limits = policy.limits

@@ -120,12 +120,14 @@ def fork_into_pid_namespace(libc: ctypes.CDLL | None, own_pids: int | None) -> i
     kernel allows it (root): it sees no other process, not even this one (getppid() is 0),
     and nothing it starts outlives it. The pid returned is the child's in our namespace: the
     grading process kills it and reads its CPU time there, as for a plain fork."""
+    me = os.getpid()
     isolated = libc is not None and own_pids is not None and libc.unshare(CLONE_NEWPID) == 0
-    pid = os.fork()
-    if isolated and pid != 0 and libc.setns(own_pids, CLONE_NEWPID) != 0:
-        # Our next children would land in this worker's namespace: never go on like that.
-        raise OSError(ctypes.get_errno(), "the fork server cannot leave a worker's PID namespace")
-    return pid
+    try:
+        return os.fork()
+    finally:  # in this process (the child's pid is 1), whether the fork worked or not
+        if isolated and os.getpid() == me and libc.setns(own_pids, CLONE_NEWPID) != 0:
+            # Our next children would land in this worker's namespace: never go on like that.
+            raise OSError(ctypes.get_errno(), "the fork server cannot leave a worker's PID namespace")
 
 
 def warm_up() -> None:

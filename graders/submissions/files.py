@@ -66,7 +66,7 @@ def walk(folder: Path, suffixes: tuple[str, ...], limits: FileLimits = LIMITS) -
     Raises UnsafeFile for a link, device, FIFO or socket anywhere in the walked tree, a wanted
     file with more than one hard link, or more entries or files than the limits allow.
     """
-    st = os.lstat(folder)
+    st = os.stat(folder)  # the folder itself is what the user named (see no_link for those inside)
     if not stat.S_ISDIR(st.st_mode):
         raise _refuse(folder, st)
     found: list[Path] = []
@@ -89,6 +89,15 @@ def walk(folder: Path, suffixes: tuple[str, ...], limits: FileLimits = LIMITS) -
         raise UnsafeFile(Text(f"{folder} holds more than {limits.max_files} files to grade",
                               f"{folder} の採点対象ファイルが {limits.max_files} 個を超えています"))
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def no_link(path: Path) -> Path:
+    """`path`, a part of a submission that the grader goes into (a checkout's exercises/): refused
+    when it is a link."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        raise _refuse(path, st)
+    return path
 
 
 def _entries(folder: Path) -> Iterator[os.DirEntry]:

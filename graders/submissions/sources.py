@@ -119,7 +119,7 @@ def _prepare(source: Path, workdir: Path) -> Prepared:
         return _prepare_zip(source, workdir)
     if kind == "notebooks":
         return _prepare_notebooks(source, workdir)
-    folder = source / "exercises" if kind == "checkout" else source
+    folder = files.no_link(source / "exercises") if kind == "checkout" else source
     return Prepared(folder, fingerprint.content_hash(folder), fingerprint.git_commit(folder))
 
 
@@ -144,7 +144,7 @@ def _prepare_zip(source: Path, workdir: Path) -> Prepared:
     if kind == "notebooks":
         return _prepare_notebooks(root, workdir)
     if kind in ("folder", "checkout"):
-        folder = root / "exercises" if kind == "checkout" else root
+        folder = files.no_link(root / "exercises") if kind == "checkout" else root
         return Prepared(folder, fingerprint.content_hash(folder))
     return Prepared(None, fingerprint.file_hash(source), problem=Text(
         "the zip file holds no exercises: no folder laid out like exercises/ and no notebooks",
