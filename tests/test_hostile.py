@@ -87,7 +87,7 @@ CASES = {
     "monkeypatch_numpy": ("import numpy; numpy.testing.assert_allclose = lambda *a, **k: None", "at_import",
                           Status.ERROR),
     "tensor_subclass": ("class Sneaky(torch.Tensor):\n    pass\nreturn self.embedding(x).as_subclass(Sneaky)",
-                        "at_forward", Status.PARTIAL),
+                        "at_forward", Status.FAILING),  # its interface alone counts nothing
     # The grader's own package: loaded in the worker, but neither in sys.modules nor on disk.
     "import_graders": ("from graders.standins.transformer import Embedder", "at_import", Status.ERROR),
     "graders_from_sys_modules": ("import sys\nEmbedder = sys.modules['graders.standins.transformer'].Embedder",

@@ -168,6 +168,31 @@ def test_replaying_the_release_scores_nothing_where_grades_count(release, replay
     assert {name: hidden_points(on_gradescope)[name] for name in REPLAYED} == dict.fromkeys(REPLAYED, 0.0)
 
 
+SNOOP = '''
+
+def _snoop(path={path!r}):
+    try:
+        with open(path) as f:
+            text = f.read()
+    except BaseException as e:
+        raise RuntimeError("blocked: " + type(e).__name__) from None
+    raise RuntimeError("read: " + text)
+
+
+Embedder.forward = lambda self, x: _snoop()
+'''
+
+
+def test_autograder_key_is_out_of_the_students_reach(autograder, tmp_path):
+    key = autograder / "source" / "graders" / "snapshots" / KEY_FILE
+    submission = copy_reference(tmp_path / "submission")
+    module = submission / "transformer" / "embedder.py"
+    module.write_text(module.read_text() + SNOOP.format(path=str(key)))
+    outputs = " ".join(t["output"] for t in run_autograder(autograder, submission)["tests"])
+    assert KEY.hex() not in outputs and "read: " not in outputs
+    assert "blocked" in outputs or "hidden files" in outputs, outputs[:2000]
+
+
 def test_hidden_answers_differ_under_the_secret(tmp_path, server):
     """Every hidden test that compares with the reference's answers gets other answers under
     the course secret: none of them can be passed by replaying the release's (the property
