@@ -41,9 +41,7 @@ def hogs(count: int, cores: set[int]) -> Iterator[None]:
             os.sched_setaffinity(p.pid, cores)
         yield
     finally:
-        for p in processes:
-            p.kill()
-            p.wait()
+        stop(*processes)
 
 
 def child(code: str, then: str = "import time\ntime.sleep(3600)") -> subprocess.Popen:
