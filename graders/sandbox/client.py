@@ -261,13 +261,15 @@ class Clock:
         self.deadline = self.checked + wall_limit(limit_s)
         self.used_s = 0.0
         self.slept_s = 0.0
-        self.cpu0 = 0.0
-        self.cpu0 = self._cpu()
+        try:
+            self.cpu0 = cpu_seconds(pid)
+        except OSError:  # the worker is gone: the request finds its socket closed
+            self.cpu0 = 0.0
 
     def _cpu(self) -> float:
         try:
             return cpu_seconds(self.pid) - self.cpu0
-        except OSError:  # the worker is gone; its socket says so
+        except OSError:  # gone meanwhile: what was last read
             return self.used_s - self.slept_s
 
     def read(self) -> float:
