@@ -79,6 +79,12 @@ MUTANTS: tuple[Mutant, ...] = (
     m("sdpa_nan_on_fully_masked", "attention.py", "scaled_dot_product_attention", "nan_on_fully_masked",
       ("scores = scores.masked_fill(fully_masked, 0.0)", "scores = scores"),
       ("weights = weights.masked_fill(fully_masked, 0.0)", "weights = weights")),
+    # finite outputs, NaN gradients: a float -inf mask that blocks a whole row, zeroed after softmax
+    m("sdpa_nan_gradients_float_mask", "attention.py", "scaled_dot_product_attention", "nan_on_fully_masked",
+      ("fully_masked = torch.isneginf(scores).all(dim=-1, keepdim=True)",
+       "fully_masked = (~mask).all(dim=-1, keepdim=True) if mask is not None and mask.dtype == torch.bool "
+       "else torch.zeros((), dtype=torch.bool)"),
+      ("weights = F.softmax(scores, dim=-1)", "weights = F.softmax(scores, dim=-1).nan_to_num(0.0)")),
     m("sdpa_uses_library", "attention.py", "scaled_dot_product_attention", "forbidden_shortcut",
       ("output = weights @ value",
        "output = F.scaled_dot_product_attention(query, key, value) if mask is None else weights @ value")),
