@@ -208,6 +208,27 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "DecoderBlock でパディングマスクと torch.ones(T, T, dtype=torch.bool).tril() を組み合わせてください。",
     ),
     _d(
+        "causal_mask_off_by_one",
+        "The causal mask is off by one: a position sees the next one, or not itself "
+        "(tril(diagonal=1), tril(diagonal=-1), or triu where tril is meant).",
+        "因果マスクが 1 つずれています。次の位置が見えているか、自分自身が見えていません"
+        "（tril(diagonal=1)・tril(diagonal=-1)、または tril のつもりの triu）。",
+        "Allow j <= i: torch.ones(T, T, dtype=torch.bool).tril() (True = may attend), or for a float "
+        "mask torch.triu(torch.full((T, T), float('-inf')), diagonal=1).",
+        "j <= i を許可してください：torch.ones(T, T, dtype=torch.bool).tril()（True = 注意してよい）。float マスクなら "
+        "torch.triu(torch.full((T, T), float('-inf')), diagonal=1) です。",
+    ),
+    _d(
+        "cross_attention_on_decoder",
+        "Cross-attention takes its keys and values from the decoder instead of the encoder output: the "
+        "decoder never looks at the source.",
+        "交差注意のキーとバリューをエンコーダ出力ではなくデコーダ側から取っています。デコーダがソースを見ていません。",
+        "self.MHA_2(x, encoder_output, encoder_output, encoder_mask): queries from the decoder, keys and "
+        "values from the encoder.",
+        "self.MHA_2(x, encoder_output, encoder_output, encoder_mask) としてください。クエリはデコーダ、"
+        "キーとバリューはエンコーダから取ります。",
+    ),
+    _d(
         "cross_attention_swapped",
         "Cross-attention takes its query from the encoder: the query must come from the "
         "decoder, keys and values from the encoder output.",
