@@ -339,6 +339,17 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "sys.exit() ではなく raise ValueError(\"...\") としてください。",
     ),
     _d(
+        "signature_mismatch",
+        "The constructor's arguments differ from the contract (e.g. the lecture's Encoder has no num_layers "
+        "and hard-codes 6 layers): arguments given by position land in the wrong parameter.",
+        "コンストラクタの引数が仕様と違います（例：講義の Encoder は num_layers を持たず 6 層を固定）。"
+        "位置で渡した引数が別の引数に入ります。",
+        "Use the stub's signature, e.g. Encoder(vocab_size, d_model, num_heads, max_seq_len, hidden_dim, "
+        "num_layers=6, dropout=0.1), and build num_layers blocks.",
+        "スタブのシグネチャ（例：Encoder(vocab_size, d_model, num_heads, max_seq_len, hidden_dim, "
+        "num_layers=6, dropout=0.1)）を使い、num_layers 個のブロックを作ってください。",
+    ),
+    _d(
         "interface_mismatch",
         "An attribute or parameter that the contract names is missing or has another shape.",
         "仕様で決められた属性やパラメータが無いか、形が違います。",

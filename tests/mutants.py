@@ -146,6 +146,11 @@ MUTANTS: tuple[Mutant, ...] = (
     m("decoder_blocks_default_dropout", "decoder.py", "Decoder", "dropout_not_passed_on",
       ("[DecoderBlock(d_model, num_heads, hidden_dim, dropout) for _ in range(num_layers)]",
        "[DecoderBlock(d_model, num_heads, hidden_dim) for _ in range(num_layers)]")),
+    # the lecture's stack: no num_layers, six layers hard-coded
+    m("encoder_without_num_layers", "encoder.py", "Encoder", "signature_mismatch",
+      ("num_layers: int = 6,\n        dropout: float = 0.1,\n    ) -> None:\n        super().__init__()\n"
+       "        self.embed", "dropout: float = 0.1,\n    ) -> None:\n        super().__init__()\n        self.embed"),
+      ("for _ in range(num_layers)]", "for _ in range(6)]")),
     m("encoder_converts_mask", "encoder.py", "Encoder", "mask_not_passed_on",
       ("x = block(x, mask)", "x = block(x, None if mask is None else "
        "torch.where(mask == 1, torch.tensor(0.0), torch.tensor(float('-inf'))))")),
