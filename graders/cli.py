@@ -45,6 +45,8 @@ def add_grade(sub: argparse._SubParsersAction) -> None:
                    help="grade only this component (repeatable)")
     p.add_argument("--json", type=Path, metavar="FILE", help="write Gradescope's results.json")
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML")
+    p.add_argument("--feedback", type=Path, metavar="FILE.html",
+                   help="notebooks only: write the notebook with each verdict under its cell, as HTML")
     p.add_argument("--classroom", type=Path, metavar="FILE",
                    help="append the points for GitHub Classroom's reporter to FILE ($GITHUB_OUTPUT)")
     p.add_argument("--train", action="store_true",
@@ -111,8 +113,10 @@ def run_grade(args: argparse.Namespace, console: Console) -> int:
 
 def grade_folder(args: argparse.Namespace, console: Console, submission: Path, label: str | None = None) -> int:
     """Grade a folder laid out like exercises/; `label` names it in the report instead of its path."""
-    for output in (args.json, args.junit, args.classroom):
+    for output in (args.json, args.junit, args.classroom, args.feedback):
         writable(output)
+    if args.feedback and not is_notebook_submission(args.submission):
+        raise UsageError("--feedback needs notebooks (.ipynb) to write the verdicts into")
     components, settings = select(args.component, train=args.train), settings_from(args)
     # The zygote imports torch in its own process while this one imports it for the reference.
     server = ForkServer()
@@ -141,6 +145,10 @@ def grade_folder(args: argparse.Namespace, console: Console, submission: Path, l
         junit.write(report, args.junit, args.lang)
     if args.classroom:
         classroom.write(report, args.classroom, args.lang)
+    if args.feedback:
+        from .notebooks.feedback import write_feedback
+
+        write_feedback(args.submission, report, args.feedback, args.lang)
     return terminal.exit_code(report)
 
 

@@ -208,6 +208,27 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "DecoderBlock でパディングマスクと torch.ones(T, T, dtype=torch.bool).tril() を組み合わせてください。",
     ),
     _d(
+        "causal_mask_off_by_one",
+        "The causal mask is off by one: a position sees the next one, or not itself "
+        "(tril(diagonal=1), tril(diagonal=-1), or triu where tril is meant).",
+        "因果マスクが 1 つずれています。次の位置が見えているか、自分自身が見えていません"
+        "（tril(diagonal=1)・tril(diagonal=-1)、または tril のつもりの triu）。",
+        "Allow j <= i: torch.ones(T, T, dtype=torch.bool).tril() (True = may attend), or for a float "
+        "mask torch.triu(torch.full((T, T), float('-inf')), diagonal=1).",
+        "j <= i を許可してください：torch.ones(T, T, dtype=torch.bool).tril()（True = 注意してよい）。float マスクなら "
+        "torch.triu(torch.full((T, T), float('-inf')), diagonal=1) です。",
+    ),
+    _d(
+        "cross_attention_on_decoder",
+        "Cross-attention takes its keys and values from the decoder instead of the encoder output: the "
+        "decoder never looks at the source.",
+        "交差注意のキーとバリューをエンコーダ出力ではなくデコーダ側から取っています。デコーダがソースを見ていません。",
+        "self.MHA_2(x, encoder_output, encoder_output, encoder_mask): queries from the decoder, keys and "
+        "values from the encoder.",
+        "self.MHA_2(x, encoder_output, encoder_output, encoder_mask) としてください。クエリはデコーダ、"
+        "キーとバリューはエンコーダから取ります。",
+    ),
+    _d(
         "cross_attention_swapped",
         "Cross-attention takes its query from the encoder: the query must come from the "
         "decoder, keys and values from the encoder output.",
@@ -316,6 +337,17 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "ノートブックではセルが止まります。",
         "raise ValueError(\"...\") instead of sys.exit().",
         "sys.exit() ではなく raise ValueError(\"...\") としてください。",
+    ),
+    _d(
+        "signature_mismatch",
+        "The constructor's arguments differ from the contract (e.g. the lecture's Encoder has no num_layers "
+        "and hard-codes 6 layers): arguments given by position land in the wrong parameter.",
+        "コンストラクタの引数が仕様と違います（例：講義の Encoder は num_layers を持たず 6 層を固定）。"
+        "位置で渡した引数が別の引数に入ります。",
+        "Use the stub's signature, e.g. Encoder(vocab_size, d_model, num_heads, max_seq_len, hidden_dim, "
+        "num_layers=6, dropout=0.1), and build num_layers blocks.",
+        "スタブのシグネチャ（例：Encoder(vocab_size, d_model, num_heads, max_seq_len, hidden_dim, "
+        "num_layers=6, dropout=0.1)）を使い、num_layers 個のブロックを作ってください。",
     ),
     _d(
         "interface_mismatch",

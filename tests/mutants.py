@@ -79,6 +79,12 @@ MUTANTS: tuple[Mutant, ...] = (
     m("sdpa_nan_on_fully_masked", "attention.py", "scaled_dot_product_attention", "nan_on_fully_masked",
       ("scores = scores.masked_fill(fully_masked, 0.0)", "scores = scores"),
       ("weights = weights.masked_fill(fully_masked, 0.0)", "weights = weights")),
+    # finite outputs, NaN gradients: a float -inf mask that blocks a whole row, zeroed after softmax
+    m("sdpa_nan_gradients_float_mask", "attention.py", "scaled_dot_product_attention", "nan_on_fully_masked",
+      ("fully_masked = torch.isneginf(scores).all(dim=-1, keepdim=True)",
+       "fully_masked = (~mask).all(dim=-1, keepdim=True) if mask is not None and mask.dtype == torch.bool "
+       "else torch.zeros((), dtype=torch.bool)"),
+      ("weights = F.softmax(scores, dim=-1)", "weights = F.softmax(scores, dim=-1).nan_to_num(0.0)")),
     m("sdpa_uses_library", "attention.py", "scaled_dot_product_attention", "forbidden_shortcut",
       ("output = weights @ value",
        "output = F.scaled_dot_product_attention(query, key, value) if mask is None else weights @ value")),
@@ -140,6 +146,11 @@ MUTANTS: tuple[Mutant, ...] = (
     m("decoder_blocks_default_dropout", "decoder.py", "Decoder", "dropout_not_passed_on",
       ("[DecoderBlock(d_model, num_heads, hidden_dim, dropout) for _ in range(num_layers)]",
        "[DecoderBlock(d_model, num_heads, hidden_dim) for _ in range(num_layers)]")),
+    # the lecture's stack: no num_layers, six layers hard-coded
+    m("encoder_without_num_layers", "encoder.py", "Encoder", "signature_mismatch",
+      ("num_layers: int = 6,\n        dropout: float = 0.1,\n    ) -> None:\n        super().__init__()\n"
+       "        self.embed", "dropout: float = 0.1,\n    ) -> None:\n        super().__init__()\n        self.embed"),
+      ("for _ in range(num_layers)]", "for _ in range(6)]")),
     m("encoder_converts_mask", "encoder.py", "Encoder", "mask_not_passed_on",
       ("x = block(x, mask)", "x = block(x, None if mask is None else "
        "torch.where(mask == 1, torch.tensor(0.0), torch.tensor(float('-inf'))))")),
@@ -152,6 +163,11 @@ MUTANTS: tuple[Mutant, ...] = (
     m("decoder_block_cross_swapped", "decoder.py", "DecoderBlock", "cross_attention_swapped",
       ("attn = self.MHA_2(x, encoder_output, encoder_output, cross_mask)",
        "attn = self.MHA_2(encoder_output, x, x, cross_mask)")),
+    m("decoder_block_cross_on_decoder", "decoder.py", "DecoderBlock", "cross_attention_on_decoder",
+      ("attn = self.MHA_2(x, encoder_output, encoder_output, cross_mask)", "attn = self.MHA_2(x, x, x, cross_mask)")),
+    m("decoder_block_causal_off_by_one", "decoder.py", "DecoderBlock", "causal_mask_off_by_one",
+      ("causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).tril()",
+       "causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).tril(diagonal=1)")),
     m("decoder_block_ignores_source_mask", "decoder.py", "DecoderBlock", "encoder_mask_ignored",
       ("attn = self.MHA_2(x, encoder_output, encoder_output, cross_mask)",
        "attn = self.MHA_2(x, encoder_output, encoder_output, None)")),

@@ -4,6 +4,7 @@ notes it must carry; and a report in Japanese is Japanese throughout."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -15,8 +16,10 @@ import nbformat
 import pytest
 from conftest import copy_reference
 
+from graders.catalogue import COMPONENTS, SUITES
 from graders.cli import main
 from graders.diagnoses import CATALOGUE
+from graders.runner import REFERENCE
 
 CORPUS = Path(__file__).parent / "lecture"
 EXPECTED: dict[str, Any] = tomllib.loads((CORPUS / "expected.toml").read_text(encoding="utf-8"))
@@ -141,3 +144,22 @@ def test_every_diagnosis_reads_in_japanese():
     for diagnosis in CATALOGUE:
         for text in (diagnosis.message.ja, diagnosis.fix.ja):
             assert JAPANESE.search(text) and not english_left(text), (diagnosis.id, text)
+
+
+# --- the suites' copy of the contract's signatures ----------------------------------------------
+
+
+@pytest.mark.parametrize("suite", sorted(SUITES.glob("*/test_*.py")), ids=lambda p: p.stem)
+def test_a_suites_signature_is_the_references(suite):
+    """A suite that names a constructor's parameters (SIGNATURE) names the reference's."""
+    tree = ast.parse(suite.read_text(encoding="utf-8"))
+    declared = next((ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                     and [getattr(t, "id", "") for t in node.targets] == ["SIGNATURE"]), None)
+    if declared is None:
+        return
+    component = COMPONENTS[next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                                and [getattr(t, "id", "") for t in node.targets] == ["COMPONENT"])]
+    module = ast.parse((REFERENCE / component.unit / f"{component.module}.py").read_text(encoding="utf-8"))
+    cls = next(n for n in module.body if isinstance(n, ast.ClassDef) and n.name == component.name)
+    init = next(f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__")
+    assert declared == tuple(a.arg for a in init.args.args[1:])

@@ -696,3 +696,49 @@ def test_answer_notebooks_run_clean_with_full_marks(tmp_path, monkeypatch):
             assert images, path
     check = outputs_of([c for c in study.cells if c.cell_type == "code"][-1])
     assert "未着手" in check and "Traceback" not in check
+
+
+def test_feedback_puts_each_verdict_under_the_cell_that_defined_it(tmp_path, capsys):
+    cells = [
+        ("markdown", "# 写経"),
+        ("code", "import torch\nimport torch.nn as nn"),
+        ("code", """
+            class Embedder(nn.Module):
+                def __init__(self, vocab_size, d_model):
+                    super().__init__()
+                    self.embedding = nn.Embedding(vocab_size, d_model)
+
+                def forward(self, x):
+                    raise ValueError("<script>alert(1)</script>")
+        """),
+        ("markdown", "次は FFN"),
+        ("code", """
+            class FeedForwardNetwork(nn.Module):
+                def __init__(self, dim, hidden_dim, dropout=0.1):
+                    super().__init__()
+                    self.linear_1 = nn.Linear(dim, hidden_dim)
+                    self.relu = nn.ReLU()
+                    self.dropout = nn.Dropout(dropout)
+                    self.linear_2 = nn.Linear(hidden_dim, dim)
+
+                def forward(self, x):
+                    return self.linear_2(self.dropout(self.relu(self.linear_1(x))))
+        """),
+        ("code", "print(Embedder(3, 4))"),
+    ]
+    notebook = tmp_path / "mine.ipynb"
+    notebook.write_text(colab_notebook(cells))
+    page = tmp_path / "feedback.html"
+    code = main(["grade", str(notebook), *only(["Embedder", "FeedForwardNetwork"]), "--feedback", str(page),
+                 "--lang", "ja"])
+    capsys.readouterr()
+    assert code == 1
+    text = page.read_text()
+    assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)" in text  # escaped, not run
+    order = [text.index(s) for s in ('"nc">Embedder<', "採点：Embedder", "次は FFN", '"nc">FeedForwardNetwork<',
+                                     "採点：FeedForwardNetwork", '"mi">3</span>')]
+    assert order == sorted(order)
+    assert "満点" in text and "ValueError" in text
+    # A folder laid out like exercises/ has no cells to write verdicts under: a usage error.
+    assert main(["grade", str(ROOT / "reference"), "-c", "Embedder", "--feedback", str(page)]) == 2
+    assert "--feedback" in capsys.readouterr().err

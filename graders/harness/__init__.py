@@ -1,6 +1,16 @@
 """What the suites are written with: the two implementations, checks, and test data."""
 
-from .checks import Failure, assert_close, close, expect_error, expect_interface, fail, graded
+from .checks import (
+    Failure,
+    assert_close,
+    build,
+    close,
+    expect_error,
+    expect_interface,
+    expect_signature,
+    fail,
+    graded,
+)
 from .data import lengths_mask, randn, random_params, tokens
 from .implementations import Grads, Implementation, Obj
 from .properties import (
@@ -17,6 +27,7 @@ __all__ = [
     "Implementation",
     "Obj",
     "assert_close",
+    "build",
     "close",
     "expect_causal",
     "expect_dropout",
@@ -25,6 +36,7 @@ __all__ = [
     "expect_ignores_padding",
     "expect_interface",
     "expect_same_gradients",
+    "expect_signature",
     "fail",
     "graded",
     "lengths_mask",

@@ -58,10 +58,12 @@ def expect_causal(obj: Obj, before: tuple, after: tuple, changed_from: int, **kw
     """Outputs at positions < changed_from are the same for two inputs that differ only from
     that position on (the first argument of each tuple is the sequence that changed)."""
     a, b = obj(*before, **kwargs), obj(*after, **kwargs)
+    # Only the position just before the change sees it: the mask lets t see t + 1.
+    off_by_one = changed_from > 1 and close(b[:, : changed_from - 1], a[:, : changed_from - 1])
     assert_close(b[:, :changed_from], a[:, :changed_from], what=Text(
         f"the outputs before position {changed_from} after changing later tokens",
         f"位置 {changed_from} より後のトークンを変えたときの、それより前の出力"),
-        diagnosis="no_causal_mask", versus=ITSELF)
+        diagnosis="causal_mask_off_by_one" if off_by_one else "no_causal_mask", versus=ITSELF)
 
 
 def expect_ignores_padding(obj: Obj, before: tuple, after: tuple, keep: torch.Tensor,

@@ -32,7 +32,7 @@ from pathlib import Path
 from ..catalogue import UNITS, Component, Unit
 from ..i18n import Text
 from .identity import Identity, identify
-from .program import Kind, Program, Statement
+from .program import Kind, Origin, Program, Statement
 
 BUILTINS = frozenset(dir(builtins))
 
@@ -233,6 +233,13 @@ class Router:
                 notes.append(Text(f"{name} looks like {close[0]}: the grader looks for the exact name {close[0]}",
                                   f"{name} は {close[0]} のことですか？採点器は {close[0]} という名前を探します"))
         return notes
+
+
+def definitions(programs: list[Program]) -> dict[str, Origin]:
+    """Where each component that is graded was defined: its notebook cell."""
+    router = Router(programs)
+    found = {c.name: router.component(c) for unit in router.units for c in unit.exercises}
+    return {name: located[2].origin for name, located in found.items() if located is not None}
 
 
 def _module_source(statements: list[Located], siblings: list[tuple[str, str]],

@@ -9,11 +9,13 @@ import torch
 
 from graders.harness import (
     assert_close,
+    build,
     expect_causal,
     expect_dropout,
     expect_dropout_passed_on,
     expect_interface,
     expect_same_gradients,
+    expect_signature,
     graded,
     lengths_mask,
     randn,
@@ -23,6 +25,7 @@ from graders.harness import (
 COMPONENT = "Decoder"
 B, T, S, VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS = 3, 5, 7, 13, 24, 4, 16, 40, 2
 ARGS = (VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS)
+SIGNATURE = ("vocab_size", "d_model", "num_heads", "max_seq_len", "hidden_dim", "num_layers", "dropout")
 
 
 def mistakes(ref, tgt, memory, mask=None, src_mask=None):
@@ -46,13 +49,14 @@ def mistakes(ref, tgt, memory, mask=None, src_mask=None):
 
 def pair(student, reference, seed=1, dropout=0.1):
     ref = reference.new(COMPONENT, *ARGS, dropout, seed=seed)
-    return student.new(COMPONENT, *ARGS, dropout, like=ref), ref
+    return build(student, COMPONENT, SIGNATURE, *ARGS, dropout, like=ref), ref
 
 
 @graded(1, "has embed, PE, DecoderBlocks and linear (d_model -> vocab_size)",
         "embed・PE・DecoderBlocks・linear（d_model → vocab_size）を持つ", public=True, property=True)
 def test_interface(student, reference):
-    expect_interface(student.new(COMPONENT, *ARGS), reference.new(COMPONENT, *ARGS))
+    expect_signature(student, COMPONENT, SIGNATURE)
+    expect_interface(build(student, COMPONENT, SIGNATURE, *ARGS), reference.new(COMPONENT, *ARGS))
 
 
 @graded(3, "returns logits [B, T, vocab_size] that match the reference",
@@ -76,7 +80,7 @@ def test_masks(student, reference):
 @graded(1, "a position's logits never depend on later target tokens",
         "ある位置のロジットがそれより後のターゲットトークンに依存しない", property=True)
 def test_causal(student):
-    decoder = student.new(COMPONENT, *ARGS, seed=7)
+    decoder = build(student, COMPONENT, SIGNATURE, *ARGS, seed=7)
     tgt, memory = tokens(B, T, VOCAB, seed=8), randn(B, S, D, seed=9)
     changed = tgt.clone()
     changed[:, 2:] = tokens(B, T - 2, VOCAB, seed=10)
@@ -85,7 +89,7 @@ def test_causal(student):
 
 @graded(1, "passes its dropout on to every block", "ドロップアウト率を各ブロックに渡す")
 def test_dropout_passed_on(student):
-    decoder = student.new(COMPONENT, *ARGS, 0.3)
+    decoder = build(student, COMPONENT, SIGNATURE, *ARGS, 0.3)
     for i in range(LAYERS):
         expect_dropout_passed_on(decoder, 0.3, "DecoderBlocks", str(i))
 
@@ -93,7 +97,7 @@ def test_dropout_passed_on(student):
 @graded(1, "dropout is active in train mode and off in eval mode",
         "ドロップアウトが train モードで有効、eval モードで無効")
 def test_dropout(student):
-    decoder = student.new(COMPONENT, *ARGS, 0.5, seed=11)
+    decoder = build(student, COMPONENT, SIGNATURE, *ARGS, 0.5, seed=11)
     expect_dropout(decoder, tokens(B, T, VOCAB, seed=12), randn(B, S, D, seed=13))
 
 

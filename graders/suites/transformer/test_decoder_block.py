@@ -24,11 +24,11 @@ B, T, S, D, H, HIDDEN = 3, 5, 7, 24, 4, 40
 def mistakes(ref, tgt, memory, tgt_mask=None, src_mask=None):
 
     def model(causal=True, use_tgt_mask=True, use_src_mask=True, swap_cross=False, pre_ln=False,
-              residuals=(True, True, True)):
+              residuals=(True, True, True), diagonal=0, cross_keys=None):
         m = ref.value  # the reference module: mistake models run only when needed
         n = tgt.size(1)
         self_mask = torch.ones(n, n, dtype=torch.bool)
-        self_mask = self_mask.tril() if causal else self_mask
+        self_mask = self_mask.tril(diagonal) if causal else self_mask
         if tgt_mask is not None and use_tgt_mask:
             self_mask = self_mask & tgt_mask.bool()[:, None, None, :]
         cross_mask = None
@@ -43,6 +43,9 @@ def mistakes(ref, tgt, memory, tgt_mask=None, src_mask=None):
         def cross(h):
             if swap_cross:
                 return m.MHA_2(memory, h, h, cross_mask)
+            if cross_keys is not None:  # keys and values from the decoder: "h" (its state) or "tgt"
+                kv = h if cross_keys == "h" else tgt
+                return m.MHA_2(h, kv, kv, None)
             return m.MHA_2(h, memory, memory, cross_mask)
 
         with torch.no_grad():
@@ -58,6 +61,8 @@ def mistakes(ref, tgt, memory, tgt_mask=None, src_mask=None):
             for r in ((False, True, True), (True, False, True), (True, True, False), (False, False, False))
         ),
         "cross_attention_swapped": lambda: model(swap_cross=True),
+        "cross_attention_on_decoder": (lambda: model(cross_keys="h"), lambda: model(cross_keys="tgt")),
+        "causal_mask_off_by_one": (lambda: model(diagonal=1), lambda: model(diagonal=-1)),
         "encoder_mask_ignored": lambda: model(use_src_mask=False),
         "padding_mask_ignored": lambda: model(use_tgt_mask=False),
     }

@@ -9,11 +9,13 @@ import torch
 
 from graders.harness import (
     assert_close,
+    build,
     expect_dropout,
     expect_dropout_passed_on,
     expect_ignores_padding,
     expect_interface,
     expect_same_gradients,
+    expect_signature,
     graded,
     lengths_mask,
     randn,
@@ -23,6 +25,7 @@ from graders.harness import (
 COMPONENT = "Encoder"
 B, L, VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS = 3, 5, 11, 24, 4, 16, 40, 2
 ARGS = (VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS)
+SIGNATURE = ("vocab_size", "d_model", "num_heads", "max_seq_len", "hidden_dim", "num_layers", "dropout")
 
 
 def mistakes(ref, x, mask=None):
@@ -48,13 +51,14 @@ def mistakes(ref, x, mask=None):
 
 def pair(student, reference, seed=1, dropout=0.1):
     ref = reference.new(COMPONENT, *ARGS, dropout, seed=seed)
-    return student.new(COMPONENT, *ARGS, dropout, like=ref), ref
+    return build(student, COMPONENT, SIGNATURE, *ARGS, dropout, like=ref), ref
 
 
 @graded(1, "has embed, PE and EncoderBlocks (an nn.ModuleList of num_layers blocks)",
         "embed・PE・EncoderBlocks（num_layers 個の nn.ModuleList）を持つ", public=True, property=True)
 def test_interface(student, reference):
-    expect_interface(student.new(COMPONENT, *ARGS), reference.new(COMPONENT, *ARGS))
+    expect_signature(student, COMPONENT, SIGNATURE)
+    expect_interface(build(student, COMPONENT, SIGNATURE, *ARGS), reference.new(COMPONENT, *ARGS))
 
 
 @graded(3, "matches the reference without a mask", "マスクなしで参照実装と一致する", public=True)
@@ -74,7 +78,7 @@ def test_mask(student, reference):
 @graded(1, "builds num_layers blocks and runs them all", "num_layers 個のブロックを作り、すべて通す")
 def test_num_layers(student, reference):
     ref = reference.new(COMPONENT, *ARGS[:-1], 3, seed=5)
-    stu = student.new(COMPONENT, *ARGS[:-1], 3, like=ref)
+    stu = build(student, COMPONENT, SIGNATURE, *ARGS[:-1], 3, like=ref)
     x = tokens(B, L, VOCAB, seed=6)
     assert_close(stu(x), ref(x))
 
@@ -82,7 +86,7 @@ def test_num_layers(student, reference):
 @graded(1, "outputs at real tokens do not depend on padded tokens",
         "実トークン位置の出力がパディング位置のトークンに依存しない", property=True)
 def test_padding_invariance(student):
-    encoder = student.new(COMPONENT, *ARGS, seed=7)
+    encoder = build(student, COMPONENT, SIGNATURE, *ARGS, seed=7)
     mask = lengths_mask([3, 5, 1], L)
     x = tokens(B, L, VOCAB, seed=8)
     y = torch.where(mask, x, tokens(B, L, VOCAB, seed=9))
@@ -91,7 +95,7 @@ def test_padding_invariance(student):
 
 @graded(1, "passes its dropout on to every block", "ドロップアウト率を各ブロックに渡す")
 def test_dropout_passed_on(student):
-    encoder = student.new(COMPONENT, *ARGS, 0.3)
+    encoder = build(student, COMPONENT, SIGNATURE, *ARGS, 0.3)
     for i in range(LAYERS):
         expect_dropout_passed_on(encoder, 0.3, "EncoderBlocks", str(i))
 
@@ -99,7 +103,7 @@ def test_dropout_passed_on(student):
 @graded(1, "dropout is active in train mode and off in eval mode",
         "ドロップアウトが train モードで有効、eval モードで無効")
 def test_dropout(student):
-    encoder = student.new(COMPONENT, *ARGS, 0.5, seed=10)
+    encoder = build(student, COMPONENT, SIGNATURE, *ARGS, 0.5, seed=10)
     expect_dropout(encoder, tokens(B, L, VOCAB, seed=11))
 
 

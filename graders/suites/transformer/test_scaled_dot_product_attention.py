@@ -139,7 +139,11 @@ def test_gradients(student, reference):
     mask = bool_mask((B, 1, LQ, LK), seed=16)
     mask[1, 0, 3] = False
     g = randn(B, H, LQ, DV, seed=17)
-    expected = reference.grads(COMPONENT, q, k, v, mask, wrt=(0, 1, 2), grad_output=g).inputs
-    actual = student.grads(COMPONENT, q, k, v, mask, wrt=(0, 1, 2), grad_output=g).inputs
-    assert_close(actual, expected, what=Text("the gradients of (query, key, value)",
-                                             "(query, key, value) の勾配"))
+    additive = torch.zeros(mask.shape).masked_fill(~mask, float("-inf"))  # the same mask, as 0 / -inf
+    for given, kind in ((mask, "bool"), (additive, "float")):
+        expected = reference.grads(COMPONENT, q, k, v, given, wrt=(0, 1, 2), grad_output=g).inputs
+        actual = student.grads(COMPONENT, q, k, v, given, wrt=(0, 1, 2), grad_output=g).inputs
+        nan = any(isinstance(t, torch.Tensor) and bool(t.isnan().any()) for t in actual)
+        assert_close(actual, expected, what=Text(f"the gradients of (query, key, value) with a {kind} mask",
+                                                 f"{kind} マスクでの (query, key, value) の勾配"),
+                     diagnosis="nan_on_fully_masked" if nan else None)

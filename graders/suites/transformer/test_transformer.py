@@ -7,8 +7,10 @@ import torch
 
 from graders.harness import (
     assert_close,
+    build,
     expect_interface,
     expect_same_gradients,
+    expect_signature,
     graded,
     lengths_mask,
     randn,
@@ -18,6 +20,8 @@ from graders.harness import (
 COMPONENT = "Transformer"
 B, S, T, SRC_VOCAB, TGT_VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS = 3, 7, 5, 11, 13, 24, 4, 16, 40, 2
 ARGS = (SRC_VOCAB, TGT_VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS)
+SIGNATURE = ("src_vocab_size", "tgt_vocab_size", "d_model", "num_heads", "max_seq_len", "hidden_dim", "num_layers",
+             "dropout")
 
 
 def mistakes(ref, src, tgt, src_mask=None, tgt_mask=None):
@@ -38,13 +42,14 @@ def mistakes(ref, src, tgt, src_mask=None, tgt_mask=None):
 
 def pair(student, reference, seed=1):
     ref = reference.new(COMPONENT, *ARGS, seed=seed)
-    return student.new(COMPONENT, *ARGS, like=ref), ref
+    return build(student, COMPONENT, SIGNATURE, *ARGS, like=ref), ref
 
 
 @graded(1, "has encoder (an Encoder) and decoder (a Decoder)", "encoder（Encoder）と decoder（Decoder）を持つ",
         public=True, property=True)
 def test_interface(student, reference):
-    expect_interface(student.new(COMPONENT, *ARGS), reference.new(COMPONENT, *ARGS))
+    expect_signature(student, COMPONENT, SIGNATURE)
+    expect_interface(build(student, COMPONENT, SIGNATURE, *ARGS), reference.new(COMPONENT, *ARGS))
 
 
 @graded(3, "returns logits [B, T, tgt_vocab_size] that match the reference",
