@@ -162,7 +162,9 @@ class GradingPlugin:
         if session is not None and outcome not in (Outcome.TIMEOUT, Outcome.ERROR):
             with contextlib.suppress(SandboxError):  # a dead worker: the outcome already says so
                 session.check_tampering()
-        if session is not None and outcome is Outcome.PASSED and session.forbidden:
+        # A refused shortcut raises in the student's code: the test says which one, also where
+        # the student caught the refusal and carried on.
+        if session is not None and session.forbidden and outcome in (Outcome.PASSED, Outcome.FAILED, Outcome.ERROR):
             names = ", ".join(sorted(session.forbidden))
             outcome, diagnosis = Outcome.FAILED, "forbidden_shortcut"
             message = Text(f"uses {names}, which this exercise asks you to write yourself",

@@ -131,11 +131,12 @@ def main(control_fd: int) -> None:
 
     from ..catalogue import UNITS
     from ..standins import standins
-    from . import confine, worker
+    from . import confine, shortcuts, worker
 
     for unit in UNITS:  # import the test doubles once, before the first fork
         standins(unit.name)
     worker.fingerprint()  # imports every module the tampering check guards
+    shortcuts.prepare()
     confine.prepare()
     gc.freeze()  # what is loaded now is shared by every worker: the collector leaves it alone
 
