@@ -24,6 +24,7 @@ from .harness.oracles import Live, Oracle, Remembering, Replayer
 from .harness.snapshots import SNAPSHOTS, SnapshotError
 from .i18n import Text
 from .results import ComponentResult, GradeReport, Outcome, TestResult
+from .review import review
 from .sandbox.client import (
     Garbage,
     Sandbox,
@@ -199,7 +200,7 @@ class GradingPlugin:
         return GradeReport(
             submission=submission,
             components=tuple(
-                ComponentResult(c.name, c.unit, c.title, tuple(self.results[c.name]))
+                ComponentResult(c.name, c.unit, c.title, tuple(self.results[c.name]), review(self.submission, c))
                 for c in self.components
             ),
             sandbox=self.layers,
