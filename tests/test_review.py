@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,37 @@ def test_needs_review_is_reported_and_the_score_stands(tmp_path, grade_submissio
     tagged = {t["name"].split(":")[0] for t in results["tests"] if "review:introspection" in t["tags"]}
     assert tagged == {"Embedder"}
     assert results["extra_data"]["components"]["Embedder"]["review"][0]["where"] == f"transformer/embedder.py:{line}"
+
+
+def test_flags_reach_the_gradebook_and_the_class_report(tmp_path):
+    """Stored with the attempt (through the batch's codec too), rebuilt with its report, and
+    listed in the class report's terminal and HTML forms, in both languages."""
+    from dataclasses import replace
+
+    from test_classreport import ALICE, BOB, component, record, report
+
+    from graders.instructor import classview, codec
+    from graders.instructor.gradebook import Gradebook
+    from graders.reports import classhtml, classreport
+    from graders.results import Finding
+
+    flag = Finding("transformer/attention.py", 12, "internals", "torch._C._nn")
+    flagged = replace(component("MultiHeadAttention", 5), review=(flag,))
+    rep = codec.report_from_json(codec.report_to_json(report(component("Embedder", 3), flagged)))
+    assert rep.components[1].review == (flag,)
+    with Gradebook(tmp_path / "gb.sqlite") as book:
+        record(book, ALICE, rep, datetime(2026, 4, 6, 1, tzinfo=UTC), "a1")
+        record(book, BOB, report(component("Embedder", 3), component("MultiHeadAttention", 5)),
+               datetime(2026, 4, 6, 2, tzinfo=UTC), "b1")
+        stored = {a.student_id: book.report(a) for a in book.attempts()}
+        assert stored["s001"].components == rep.components
+        assert not any(c.needs_review for c in stored["s002"].components)
+        view = classview.load(book)
+    assert [(s.id, r.component) for s, r in view.flagged] == [("s001", "MultiHeadAttention")]
+    for lang in ("en", "ja"):
+        out = io.StringIO()
+        classreport.render(view, lang, Console(file=out, width=200, color_system=None))
+        html = classhtml.page(view, lang)
+        for text in (out.getvalue(), html):
+            assert "transformer/attention.py:12" in text and REASONS["internals"].get(lang) in text
+        assert "s002" not in html.split('id="review"')[1].split("</section>")[0]
