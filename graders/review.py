@@ -14,6 +14,7 @@ nothing (tests/test_review.py).
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import re
 from pathlib import Path
@@ -56,7 +57,8 @@ ATTRIBUTE_BUILTINS = {"getattr", "setattr", "delattr", "hasattr"}
 MODULE_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 
 
-def forbidden_names() -> tuple[set[str], set[str]]:
+@functools.cache
+def forbidden_names() -> tuple[frozenset[str], frozenset[str]]:
     """From the catalogue: attribute names that name a forbidden routine (a class, a function, an
     operator), and dotted modules that hold nothing else."""
     names, modules = set(), set()
@@ -68,7 +70,7 @@ def forbidden_names() -> tuple[set[str], set[str]]:
                     modules.add(dotted)
                 else:
                     names.add(dotted.rpartition(".")[2])
-    return names, modules
+    return frozenset(names), frozenset(modules)
 
 
 def is_module(dotted: str) -> bool:
@@ -81,7 +83,7 @@ def is_module(dotted: str) -> bool:
 class Scanner(ast.NodeVisitor):
     """The findings of one module's source."""
 
-    def __init__(self, file: str, names: set[str], modules: set[str]) -> None:
+    def __init__(self, file: str, names: frozenset[str], modules: frozenset[str]) -> None:
         self.file = file
         self.names = names
         self.modules = modules
