@@ -26,8 +26,8 @@ from .results import Finding
 REASONS = {
     "shortcut": Text("names a library routine this exercise asks you to write yourself",
                      "この演習で自分で書くべき処理のライブラリ関数を名指ししています"),
-    "internals": Text("reaches into torch internals (private modules, operator tables, dispatch hooks)",
-                      "torch の内部（非公開モジュール、演算子テーブル、ディスパッチのフック）に触れています"),
+    "internals": Text("reaches into library internals (private names, the torch operator tables and dispatch hooks)",
+                      "ライブラリの内部（非公開の名前、torch の演算子テーブルやディスパッチのフック）に触れています"),
     "introspection": Text("inspects functions, frames or the interpreter (closures, __wrapped__, frames, "
                           "sys.modules, gc)",
                           "関数・フレーム・インタプリタを覗いています（クロージャ、__wrapped__、フレーム、sys.modules、gc）"),
@@ -96,21 +96,21 @@ class Scanner(ast.NodeVisitor):
     # -- what a dotted name is ----------------------------------------------------------------
 
     def judge(self, node: ast.AST, dotted: str) -> None:
-        root = dotted.split(".")[0]
         parts = dotted.split(".")
+        root = parts[0]
         if root in GRADER_MODULES:
             if not any(dotted == m or dotted.startswith(m + ".") for m in PUBLIC_GRADER_MODULES):
                 self.flag(node, "grader", dotted)
-        elif root == "torch":
-            if parts[-1] in self.names or any(dotted == m or dotted.startswith(m + ".") for m in self.modules):
-                self.flag(node, "shortcut", dotted)
-            elif any(p.startswith("_") and not (p.startswith("__") and p.endswith("__")) for p in parts) or any(
-                    dotted == m or dotted.startswith(m + ".") for m in TORCH_INTERNALS):
-                self.flag(node, "internals", dotted)
+        elif root == "torch" and (parts[-1] in self.names or any(
+                dotted == m or dotted.startswith(m + ".") for m in self.modules)):
+            self.flag(node, "shortcut", dotted)
         elif root in DYNAMIC_MODULES:
             self.flag(node, "dynamic_code", dotted)
         elif root in INTROSPECTION_MODULES or (root == "sys" and len(parts) > 1 and parts[1] in SYS_INTERNALS):
             self.flag(node, "introspection", dotted)
+        elif any(p.startswith("_") and not (p.startswith("__") and p.endswith("__")) for p in parts[1:]) or any(
+                dotted == m or dotted.startswith(m + ".") for m in TORCH_INTERNALS):
+            self.flag(node, "internals", dotted)  # a library's private parts: torch._C, weakref.finalize._registry
 
     def dotted(self, node: ast.AST) -> str | None:
         """torch.nn.functional.x for F.x, when the chain starts at an imported name."""

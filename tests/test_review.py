@@ -41,6 +41,7 @@ FLAGGED = {
     "vf": ("from torch import _VF", "internals"),
     "dispatch_mode": ("from torch.utils._python_dispatch import TorchDispatchMode", "internals"),
     "library": ("import torch\nlib = torch.library.Library('aten', 'IMPL')", "internals"),
+    "private_elsewhere": ("import weakref\nfinalizers = weakref.finalize._registry", "internals"),
     "jit": ("import torch\nf = torch.jit.script(g)", "internals"),
     "wrapped": ("f = g.__wrapped__", "introspection"),
     "closure": ("cells = f.__closure__", "introspection"),

@@ -74,16 +74,21 @@ CASES = {
                                        "    if isinstance(o, torch.library.Library):\n        o._destroy()\n"
                                        "output = torch.nan_to_num(F.scaled_dot_product_attention(query, key, value, "
                                        "attn_mask=mask))", "blocked"),
-    "sdpa_guard_unregistered": (SDPA, "import sys\n"
-                                      "for lib in sys.modules['graders.sandbox.shortcuts'].GUARD.libraries.values():\n"
-                                      "    lib._destroy()\n"
+    "sdpa_guard_unregistered": (SDPA, "import weakref\n"
+                                      "for f in list(weakref.finalize._registry):\n"
+                                      "    if getattr(f.peek() and f.peek()[1], '__name__', '') == '_del_library':\n"
+                                      "        f()\n"
                                       "output = torch.nan_to_num(F.scaled_dot_product_attention(query, key, value, "
                                       "attn_mask=mask))", "tampering"),
     # Dynamo takes longer than a test's time limit here: not full marks, and flagged either way.
     "sdpa_torch_compile": (SDPA, "fn = torch.compile(F.scaled_dot_product_attention, backend='eager')\n"
                                  "output = torch.nan_to_num(fn(query, key, value, attn_mask=mask))", "any"),
-    "sdpa_guard_state_cleared": (SDPA, "import sys\nguard = sys.modules['graders.sandbox.shortcuts'].GUARD\n"
-                                       "guard.kernels.clear(); guard.libraries.clear()\n"
+    # The guard is reachable from no module; walking the frames up to the worker reaches it. The
+    # dispatcher cannot tell a cleared guard from an honest one: the source review flags it.
+    "sdpa_guard_state_cleared": (SDPA, "import sys\nf = sys._getframe()\n"
+                                       "while 'worker' not in f.f_locals:\n    f = f.f_back\n"
+                                       "guard = f.f_locals['worker'].guard\n"
+                                       "guard.kernels.clear(); guard.codes.clear(); guard.libraries.clear()\n"
                                        "output = torch.nan_to_num(F.scaled_dot_product_attention(query, key, value, "
                                        "attn_mask=mask))", "flagged"),
     "mha_another_import_path": (MHA, "from torch.nn.modules.activation import MultiheadAttention\n"
@@ -167,6 +172,6 @@ def test_a_shortcut_does_not_keep_full_marks(name, tmp_path, grade_submission):
         assert "library_tampering" in diagnoses, messages
     elif expected == "flagged":
         reasons = {f.reason for f in result.review}
-        assert result.needs_review and reasons >= {"introspection", "grader", "shortcut"}, result.review
+        assert result.needs_review and reasons >= {"introspection", "shortcut"}, result.review
     elif expected == "blocked":
         assert result.status is Status.ERROR and "sandbox rule" in result.failures[0].message.en, messages

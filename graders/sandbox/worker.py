@@ -102,7 +102,7 @@ class Worker:
         self.unit_dir = Path(config["code"]) / self.component.unit
         self.objects: dict[int, Any] = {}
         self.module: ModuleType | None = None
-        self.guard = shortcuts.install(self.component.shortcuts)
+        self.guard = shortcuts.Guard(self.component.shortcuts)
         self.baseline: Namespaces = {}
         self.training: TrainingSession | None = None
 
