@@ -34,8 +34,8 @@ REASONS = {
     "dynamic_code": Text("builds or loads code at run time (exec, eval, compile, __import__, importlib, ctypes)",
                          "実行時にコードを組み立てて読み込んでいます（exec、eval、compile、__import__、importlib、ctypes）"),
     "grader": Text("reaches into the grader", "採点器の内部に触れています"),
-    "computed_name": Text("looks up a torch attribute by a computed name",
-                          "torch の属性を計算した名前で参照しています"),
+    "computed_name": Text("looks up a module's attribute, or sets one, by a computed name",
+                          "モジュールの属性を計算した名前で参照（または設定）しています"),
 }
 
 # Modules no exercise imports: loading code, poking at the interpreter, or the grader itself.
@@ -164,14 +164,14 @@ class Scanner(ast.NodeVisitor):
             self.flag(node, "dynamic_code", func.id)
         if isinstance(func, ast.Name) and func.id in ATTRIBUTE_BUILTINS and len(node.args) >= 2:
             target, name = node.args[0], node.args[1]
-            owner = self.dotted(target) or (target.id if isinstance(target, ast.Name) else "")
+            module = self.dotted(target)  # an imported module, or something reached from one
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 if name.value in INTROSPECTION_ATTRS:
                     self.flag(node, "introspection", name.value)
-                elif owner.startswith("torch"):
-                    self.judge(node, f"{owner}.{name.value}")
-            elif owner.startswith("torch") or func.id != "getattr":
-                self.flag(node, "computed_name", f"{func.id}({owner or '...'}, ...)")
+                elif module is not None:
+                    self.judge(node, f"{module}.{name.value}")
+            elif module is not None or func.id != "getattr":  # getattr(self, f"layer{i}") is fine
+                self.flag(node, "computed_name", f"{func.id}({module or '...'}, ...)")
         self.generic_visit(node)
 
 

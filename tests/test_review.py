@@ -60,6 +60,8 @@ FLAGGED = {
     "reference_import": ("import reference.transformer.attention", "grader"),
     "computed_torch_name": ("import torch\nop = getattr(torch.ops.aten, 'lstm' + '_cell')", "computed_name"),
     "setattr_on_anything": ("setattr(obj, name, value)", "computed_name"),
+    "computed_sys_name": ("import sys\nframe = getattr(sys, '_get' + 'frame')(1)", "computed_name"),
+    "constant_private_name": ("import sys\nframe = getattr(sys, '_getframe')(1)", "introspection"),
 }
 
 

@@ -80,7 +80,8 @@ CASES = {
                                       "        f()\n"
                                       "output = torch.nan_to_num(F.scaled_dot_product_attention(query, key, value, "
                                       "attn_mask=mask))", "tampering"),
-    # Dynamo takes longer than a test's time limit here: not full marks, and flagged either way.
+    # Dynamo takes longer than a test's time limit here; given two minutes, it patches torch
+    # (torch.manual_seed, Module.__init__), which reads as tampering: no points either way, and flagged.
     "sdpa_torch_compile": (SDPA, "fn = torch.compile(F.scaled_dot_product_attention, backend='eager')\n"
                                  "output = torch.nan_to_num(fn(query, key, value, attn_mask=mask))", "any"),
     # The guard is reachable from no module; walking the frames up to the worker reaches it. The
