@@ -247,8 +247,7 @@ def review_details(report: GradeReport, lang: Lang) -> list[RenderableType]:
         if not component.needs_review:
             continue
         parts.append(Text("  ⚑ " + component.component, style="bold yellow"))
-        for finding in component.review:
-            line = labels.REVIEW_LINE.format(where=finding.where, reason=REASONS[finding.reason].get(lang),
-                                             detail=finding.detail)
-            parts.append(Padding(Text(line.get(lang)), (0, 0, 0, 4)))
+        for finding in component.review:  # where and what on one line, why below it
+            parts.append(Padding(Text.assemble((finding.where, "bold"), "  ", clean(finding.detail)), (0, 0, 0, 4)))
+            parts.append(Padding(Text(REASONS[finding.reason].get(lang), style="dim"), (0, 0, 0, 6)))
     return parts
