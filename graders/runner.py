@@ -197,10 +197,11 @@ class GradingPlugin:
             self.upcoming = None
 
     def report(self, submission: str) -> GradeReport:
+        code = self.sandbox.copy_of(self.submission)  # the review reads what the workers loaded
         return GradeReport(
             submission=submission,
             components=tuple(
-                ComponentResult(c.name, c.unit, c.title, tuple(self.results[c.name]), review(self.submission, c))
+                ComponentResult(c.name, c.unit, c.title, tuple(self.results[c.name]), review(code, c))
                 for c in self.components
             ),
             sandbox=self.layers,

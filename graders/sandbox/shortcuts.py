@@ -19,8 +19,9 @@ and each is refused where every path to it converges:
 Refusing rather than recording leaves no state for the student's code to clear: a shortcut
 that raised never produced the answer. Each refusal is also noted (`take`), so that a student
 who catches the exception still loses the test. Code in the same process can still undo the
-refusals (torch.library, gc, ctypes); `broken()` notices the undoing that leaves a trace, and
-the source review (graders/review.py) flags the code that could do it (docs/trust.md).
+refusals (unregister the kernels, restore the code, or walk the frames up to the worker's
+Guard); `broken()` notices the undoing that leaves a trace, and the source review
+(graders/review.py) flags the code that could do it (docs/trust.md).
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ class ForbiddenShortcut(BaseException):
 
 
 class Guard:
+    """The refusals of one component's shortcuts, made in this worker, and how the dispatcher
+    and the refused functions looked once they were made (to notice their undoing)."""
+
     def __init__(self, shortcuts: tuple[Shortcut, ...]) -> None:
         self.libraries: dict[str, torch.library.Library] = {}
         self.labels: dict[str, str] = {}  # refused operator overload -> the shortcut's name

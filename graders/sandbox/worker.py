@@ -1,9 +1,9 @@
 """The worker: runs one component's student code inside the sandbox and answers requests.
 
 It is forked from the zygote (which imported torch and ran nothing), redirects its output,
-refuses the shortcuts the component forbids (shortcuts.py), confines itself (confine.py) and then serves requests from
-the grading process over one socket, one frame in and one frame out at a time. Student
-objects stay here; the grading process refers to them by handle.
+refuses the shortcuts the component forbids (shortcuts.py), confines itself (confine.py) and
+then serves requests from the grading process over one socket, one frame in and one frame out
+at a time. Student objects stay here; the grading process refers to them by handle.
 
 Every reply carries the events the grading process needs to judge the request: the library
 shortcuts the student's code tried to call.
