@@ -22,18 +22,79 @@ from .i18n import Text
 
 SUITES = Path(__file__).parent / "suites"
 
-# Library calls that would skip an attention exercise: the grader notices them while the
-# student's code runs and withholds the points (see graders/sandbox/worker.py).
+
+@dataclass(frozen=True)
+class Shortcut:
+    """A library routine an exercise asks the student to write, with every way PyTorch offers to
+    run it. While the student's code runs, the worker refuses all of them (graders/sandbox/shortcuts.py)
+    and the source review flags code that reaches around the refusal (graders/review.py)."""
+
+    name: str  # as the student knows it, for the report
+    ops: tuple[str, ...] = ()  # dispatcher operators that compute it, every overload ("aten::lstm")
+    python: tuple[str, ...] = ()  # Python modules, classes or functions that compute it
+
+
+# What an attention exercise may not call. The operators are those F.scaled_dot_product_attention
+# and the fast paths of nn.MultiheadAttention and nn.TransformerEncoderLayer dispatch to (torch 2.13;
+# the fused kernels of other devices too, should a student name them); the Python entries are the
+# routines that compute attention with plain matrix products, out of the dispatcher's sight.
 ATTENTION_SHORTCUTS = (
-    "torch.nn.functional.scaled_dot_product_attention",
-    "torch.nn.functional.multi_head_attention_forward",
-    "torch.nn.MultiheadAttention",
-    "torch.nn.Transformer",
-    "torch.nn.TransformerEncoder",
-    "torch.nn.TransformerEncoderLayer",
-    "torch.nn.TransformerDecoder",
-    "torch.nn.TransformerDecoderLayer",
+    Shortcut(
+        "F.scaled_dot_product_attention",
+        ops=tuple(f"aten::{op}" for op in (
+            "scaled_dot_product_attention", "_fused_sdp_choice", "_scaled_dot_product_attention_math",
+            "_scaled_dot_product_attention_math_for_mps", "_scaled_dot_product_flash_attention",
+            "_scaled_dot_product_flash_attention_for_cpu", "_scaled_dot_product_efficient_attention",
+            "_scaled_dot_product_cudnn_attention", "_scaled_dot_product_fused_attention_overrideable",
+            "_flash_attention_forward", "_efficient_attention_forward", "_cudnn_attention_forward",
+            "_triton_scaled_dot_attention")),
+        python=("torch.nn.attention.flex_attention", "torch._higher_order_ops.flex_attention",
+                "torch.nested._internal.sdpa",
+                "torch.nn.attention.experimental._scaled_dot_product_attention_quantized"),
+    ),
+    Shortcut(
+        "nn.MultiheadAttention",
+        ops=("aten::_native_multi_head_attention", "aten::_transform_bias_rescale_qkv",
+             "aten::_triton_multi_head_attention"),
+        python=("torch.nn.MultiheadAttention", "torch.nn.functional.multi_head_attention_forward",
+                "torch.nn.functional._in_projection_packed", "torch.nn.functional._in_projection",
+                "torch.ao.nn.quantizable.modules.activation", "torch.ao.nn.quantized.modules.activation"),
+    ),
+    Shortcut(
+        "nn.Transformer",
+        ops=("aten::_transformer_encoder_layer_fwd",),
+        python=("torch.nn.Transformer", "torch.nn.TransformerEncoder", "torch.nn.TransformerEncoderLayer",
+                "torch.nn.TransformerDecoder", "torch.nn.TransformerDecoderLayer"),
+    ),
 )
+
+# What the RNN unit may not call: it asks for the cells to be written by hand and the models to be
+# built on those cells. nn.RNN/LSTM/GRU run aten::lstm (and friends) on CPU, or mkldnn_rnn_layer;
+# their cells run aten::lstm_cell...; the quantized and quantizable variants run their own operators
+# or plain Python.
+RNN_SHORTCUTS = (
+    Shortcut(
+        "nn.LSTM / nn.GRU / nn.RNN",
+        ops=tuple(f"aten::{op}" for op in (
+            "lstm", "gru", "rnn_tanh", "rnn_relu", "quantized_lstm", "quantized_gru", "mkldnn_rnn_layer",
+            "_cudnn_rnn", "miopen_rnn", "_lstm_mps")),
+        python=("torch.nn.RNNBase", "torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN",
+                "torch.ao.nn.quantizable.modules.rnn", "torch.ao.nn.quantized.modules.rnn",
+                "torch.ao.nn.quantized.dynamic.modules.rnn"),
+    ),
+    Shortcut(
+        "nn.LSTMCell / nn.GRUCell / nn.RNNCell",
+        ops=(*(f"aten::{op}" for op in (
+            "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell", "_thnn_fused_lstm_cell",
+            "_thnn_fused_gru_cell", "quantized_lstm_cell", "quantized_gru_cell", "quantized_rnn_tanh_cell",
+            "quantized_rnn_relu_cell")),
+             *(f"quantized::quantized_{op}_cell_dynamic" for op in ("lstm", "gru", "rnn_tanh", "rnn_relu"))),
+        python=("torch.nn.RNNCellBase", "torch.nn.LSTMCell", "torch.nn.GRUCell", "torch.nn.RNNCell"),
+    ),
+)
+
+# A training task trains the student's own components: none of the library's may stand in for them.
+TASK_SHORTCUTS = ATTENTION_SHORTCUTS + RNN_SHORTCUTS
 
 
 def snake(name: str) -> str:
@@ -48,7 +109,7 @@ class Component:
     module: str  # module of the unit package that defines it
     title: Text
     uses: tuple[str, ...] = ()  # other components it is built from
-    forbidden: tuple[str, ...] = ()  # dotted names of shortcuts it may not call
+    shortcuts: tuple[Shortcut, ...] = ()  # library routines it may not call
     task: bool = False  # a training task (graders/training), not an exercise
 
     @property
@@ -122,27 +183,6 @@ def _transformer() -> Unit:
     )
 
 
-# PyTorch's recurrent modules and its fused cell routines (public names; graders/sandbox/worker.py
-# ALIASES adds their torch._VF twins): the RNN unit asks for the cells to be written by hand, and
-# the models to be built on those cells.
-RNN_SHORTCUTS = (
-    "torch.nn.RNN",
-    "torch.nn.LSTM",
-    "torch.nn.GRU",
-    "torch.nn.RNNCell",
-    "torch.nn.LSTMCell",
-    "torch.nn.GRUCell",
-    "torch.rnn_tanh_cell",
-    "torch.rnn_relu_cell",
-    "torch.lstm_cell",
-    "torch.gru_cell",
-    "torch.rnn_tanh",
-    "torch.rnn_relu",
-    "torch.lstm",
-    "torch.gru",
-)
-
-
 def _rnn() -> Unit:
     def c(name: str, module: str, en: str, ja: str, uses: tuple[str, ...] = ()) -> Component:
         return Component(name, "rnn", module, Text(en, ja), uses, RNN_SHORTCUTS + ATTENTION_SHORTCUTS)
@@ -191,7 +231,7 @@ def _rnn() -> Unit:
 
 def task(name: str, unit: str, module: str, en: str, ja: str, uses: tuple[str, ...]) -> Component:
     """A training task: `module` holds what it trains, `uses` the components it is made of."""
-    return Component(name, unit, module, Text(en, ja), uses, task=True)
+    return Component(name, unit, module, Text(en, ja), uses, TASK_SHORTCUTS, task=True)
 
 
 UNITS: tuple[Unit, ...] = (_transformer(), _rnn())

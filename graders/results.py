@@ -54,11 +54,30 @@ class TestResult:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A line of the submission's source that a person should look at (graders/review.py)."""
+
+    file: str  # relative to the submission, e.g. "transformer/attention.py"
+    line: int
+    reason: str  # an id of graders.review.REASONS
+    detail: str  # what was found there, e.g. "torch._C._nn"
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
 class ComponentResult:
     component: str
     unit: str
     title: Text
     tests: tuple[TestResult, ...]
+    review: tuple[Finding, ...] = ()  # code flagged for a person; the score stands
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review)
 
     @property
     def score(self) -> float:

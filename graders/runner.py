@@ -27,6 +27,7 @@ from .harness.oracles import Live, Oracle, Remembering, Replayer
 from .harness.snapshots import SNAPSHOTS, SnapshotError
 from .i18n import Text
 from .results import ComponentResult, GradeReport, Outcome, TestResult
+from .review import review
 from .sandbox.client import (
     Garbage,
     Sandbox,
@@ -177,7 +178,9 @@ class GradingPlugin:
         if session is not None and outcome not in (Outcome.TIMEOUT, Outcome.ERROR):
             with contextlib.suppress(SandboxError):  # a dead worker: the outcome already says so
                 session.check_tampering()
-        if session is not None and outcome is Outcome.PASSED and session.forbidden:
+        # A refused shortcut raises in the student's code: the test says which one, also where
+        # the student caught the refusal and carried on.
+        if session is not None and session.forbidden and outcome in (Outcome.PASSED, Outcome.FAILED, Outcome.ERROR):
             names = ", ".join(sorted(session.forbidden))
             outcome, diagnosis = Outcome.FAILED, "forbidden_shortcut"
             message = Text(f"uses {names}, which this exercise asks you to write yourself",
@@ -212,12 +215,13 @@ class GradingPlugin:
             self.upcoming = None
 
     def report(self, submission: str) -> GradeReport:
+        code = self.sandbox.copy_of(self.submission)  # the review reads what the workers loaded
         return GradeReport(
             inputs=self.oracle.inputs,
             submission=submission,
             components=tuple(
                 ComponentResult(c.name, c.unit, c.title,
-                                withhold_properties(self.results[c.name], self.properties[c.name]))
+                                withhold_properties(self.results[c.name], self.properties[c.name]), review(code, c))
                 for c in self.components
             ),
             sandbox=self.layers,

@@ -5,7 +5,8 @@
 * where the class is stuck: components ranked by how many students started them and are
   short of full marks;
 * the most frequent recognised mistakes per component, counted once per student;
-* progress over time: the same table as it stood at the end of each day with attempts.
+* progress over time: the same table as it stood at the end of each day with attempts;
+* the latest results whose source was flagged for review.
 
 Plain data, no rendering: graders/reports/classreport.py (terminal, CSV) and classhtml.py
 (HTML) draw it.
@@ -113,6 +114,12 @@ class ClassView:
     def last_graded(self) -> datetime | None:
         times = [r.last_graded for r in self.rows if r.last_graded]
         return max(times) if times else None
+
+    @property
+    def flagged(self) -> list[tuple[Student, ComponentResult]]:
+        """The latest results whose source needs review (graders/review.py), by student."""
+        return [(row.student, row.cells[c.name].result) for row in self.rows for c in self.columns
+                if c.name in row.cells and row.cells[c.name].result.needs_review]
 
 
 def load(gradebook: Gradebook) -> ClassView:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..i18n import Text
-from ..results import ComponentResult, GradeReport, Outcome, TestResult
+from ..results import ComponentResult, Finding, GradeReport, Outcome, TestResult
 
 
 class CodecError(ValueError):
@@ -67,6 +67,7 @@ def report_to_json(report: GradeReport) -> dict[str, Any]:
                 "unit": c.unit,
                 "title": text_to_json(c.title),
                 "tests": [test_to_json(t) for t in c.tests],
+                "review": [[f.file, f.line, f.reason, f.detail] for f in c.review],
             }
             for c in report.components
         ],
@@ -84,6 +85,8 @@ def report_from_json(data: Any) -> GradeReport:
                     unit=str(c["unit"]),
                     title=text_from_json(c["title"]),
                     tests=tuple(test_from_json(t) for t in c["tests"]),
+                    review=tuple(Finding(str(file), int(line), str(reason), str(detail))
+                                 for file, line, reason, detail in c.get("review", ())),
                 )
                 for c in data["components"]
             ),

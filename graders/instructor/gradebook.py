@@ -1,7 +1,8 @@
 """The gradebook: every attempt of every student, in one SQLite file.
 
 One row per test per attempt (table `results`, view `test_rows`), under the attempt that
-says who, when, which files (content hash, git commit) and which grader. SQLite because it
+says who, when, which files (content hash, git commit) and which grader; the lines of its
+source flagged for review, per component (table `review_flags`). SQLite because it
 is in the standard library, is one file an instructor can copy, and any spreadsheet or
 `sqlite3` shell can query it.
 
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from ..catalogue import COMPONENTS
 from ..i18n import Text, same
-from ..results import ComponentResult, GradeReport, Outcome, TestResult
+from ..results import ComponentResult, Finding, GradeReport, Outcome, TestResult
 from .migrations import GradebookError, migrate
 from .roster import Student
 
@@ -193,6 +194,12 @@ class Gradebook:
                     for i, t in enumerate(t for c in report.components for t in c.tests)
                 ],
             )
+            db.executemany(
+                "INSERT INTO review_flags (attempt_id, component, file, line, reason, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(attempt, c.component, f.file, f.line, f.reason, f.detail)
+                 for c in report.components for f in c.review],
+            )
             return attempt
 
     def record_error(
@@ -255,7 +262,13 @@ class Gradebook:
                     hidden=bool(hidden), outcome=Outcome(outcome), message=Text(message_en, message_ja),
                     diagnosis=diagnosis,
                 ))
-        return {i: _report(wanted[i], tests[i]) for i in wanted}
+        flags: dict[int, list[tuple[str, Finding]]] = {i: [] for i in wanted}
+        rows = self.db.execute(
+            "SELECT attempt_id, component, file, line, reason, detail FROM review_flags ORDER BY rowid")
+        for attempt_id, component, file, line, reason, detail in rows:
+            if attempt_id in flags:
+                flags[attempt_id].append((component, Finding(file, line, reason, detail)))
+        return {i: _report(wanted[i], tests[i], flags[i]) for i in wanted}
 
 
 def _attempt(row: tuple) -> Attempt:
@@ -269,15 +282,19 @@ def _attempt(row: tuple) -> Attempt:
     )
 
 
-def _report(attempt: Attempt, tests: list[TestResult]) -> GradeReport:
+def _report(attempt: Attempt, tests: list[TestResult], flags: list[tuple[str, Finding]]) -> GradeReport:
     by_component: dict[str, list[TestResult]] = {}
     for test in tests:
         by_component.setdefault(test.component, []).append(test)
+    review: dict[str, list[Finding]] = {}
+    for component, finding in flags:
+        review.setdefault(component, []).append(finding)
     components = []
     for name in attempt.components:
         found = by_component.get(name, [])
         known = COMPONENTS.get(name)
         unit = known.unit if known else (found[0].unit if found else "")
         # A component the catalogue no longer has keeps its name as its title.
-        components.append(ComponentResult(name, unit, known.title if known else same(name), tuple(found)))
+        components.append(ComponentResult(name, unit, known.title if known else same(name), tuple(found),
+                                          tuple(review.get(name, ()))))
     return GradeReport(attempt.source, tuple(components), attempt.sandbox)

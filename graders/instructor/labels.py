@@ -82,3 +82,5 @@ STUDENTS_AXIS = Text("students", "学生数")
 SHARE_AXIS = Text("% of the class", "クラスに対する割合（%）")
 ERROR_GROUP = Text("error, timed out, limit", "エラー・時間切れ・制限超過")
 STUCK_COMPONENTS = Text("Components with students stuck", "つまずきのあるコンポーネント")
+REVIEW_TITLE = Text("Needs review: source lines a person should look at (latest attempts; the scores stand)",
+                    "要確認：担当者が確認すべきソースの行（最新の採点。点数はそのまま）")

@@ -88,7 +88,25 @@ def _v1_initial(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_initial,)
+def _v2_review_flags(db: sqlite3.Connection) -> None:
+    """The lines of an attempt's source flagged for review (graders/review.py); the score stands."""
+    _run(
+        db,
+        """
+        CREATE TABLE review_flags (
+            attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+            component  TEXT NOT NULL,
+            file       TEXT NOT NULL,           -- relative to the submission
+            line       INTEGER NOT NULL,
+            reason     TEXT NOT NULL,           -- graders.review.REASONS id
+            detail     TEXT NOT NULL            -- what was found there
+        );
+        CREATE INDEX review_flags_by_attempt ON review_flags(attempt_id, component);
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_initial, _v2_review_flags)
 VERSION = len(MIGRATIONS)
 
 

@@ -22,6 +22,7 @@ from graders.i18n import Lang
 from graders.instructor import labels
 from graders.instructor.classview import Cell, ClassView, Row
 from graders.results import Status
+from graders.review import REASONS
 
 from . import clean, points, status_label, unit_title
 from .classcharts import progress_chart, status_chart, strip_ids
@@ -137,6 +138,18 @@ def errors(view: ClassView, lang: Lang) -> str:
     return f'<h2 class="error">{escape(labels.ERRORS_TITLE.get(lang))}</h2><ul class="error">{items}</ul>'
 
 
+def reviews(view: ClassView, lang: Lang) -> str:
+    """The source lines of the latest results flagged for review, with why."""
+    items = "".join(
+        f"<li><b>{escape(student.id)}</b> {escape(result.component)}: <code>{escape(f.where)}</code> "
+        f"{escape(REASONS[f.reason].get(lang))} (<code>{escape(f.detail)}</code>)</li>"
+        for student, result in view.flagged for f in result.review
+    )
+    if not items:
+        return ""
+    return f'<section id="review"><h2>{escape(labels.REVIEW_TITLE.get(lang))}</h2><ul>{items}</ul></section>'
+
+
 def stuck(view: ClassView, lang: Lang) -> str:
     headers = (labels.COMPONENT, labels.UNIT, labels.STUCK, labels.FULL, labels.NOT_STARTED, labels.MEAN)
     head = "".join(f"<th>{escape(h.get(lang))}</th>" for h in headers) + "<th></th>"
@@ -213,6 +226,7 @@ def page(view: ClassView, lang: Lang, generated: datetime | None = None) -> str:
             cards(view, lang),
             f'<section id="heatmap"><h2>{escape(labels.CLASS_TABLE.get(lang))}</h2>{heat_maps(view, lang)}</section>',
             errors(view, lang),
+            reviews(view, lang),
             f'<section id="stuck"><h2>{escape(labels.STUCK_TITLE.get(lang))}</h2>{stuck(view, lang)}</section>',
             f'<section id="mistakes"><h2>{escape(labels.DIAGNOSES_TITLE.get(lang))}</h2>{mistakes(view, lang)}'
             "</section>",

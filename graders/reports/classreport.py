@@ -7,7 +7,8 @@ Terminal layout:
   names as headers would push 16 columns far past 100 characters);
 * where the class is stuck: components ranked by students started and short of full marks;
 * the most frequent recognised mistakes per component, with the catalogue's message and fix;
-* progress over time, one row per day with attempts.
+* progress over time, one row per day with attempts;
+* the source lines flagged for review, when there are any.
 
 Colour means what it means in a student's report (terminal.py): green full marks, yellow
 partial, red failing or error, dim not started. Everything from the gradebook (ids, names,
@@ -30,9 +31,10 @@ from graders.i18n import Lang
 from graders.instructor import labels
 from graders.instructor.classview import Cell, ClassView, Column, Row
 from graders.results import Status
+from graders.review import REASONS
 
 from . import clean, points, unit_title
-from .labels import FIX
+from .labels import FIX, REVIEW_LINE
 from .terminal import STATUS_STYLE
 
 
@@ -155,6 +157,19 @@ def errors(view: ClassView, lang: Lang) -> list[RenderableType]:
     return [*lines, Text("")]
 
 
+def reviews(view: ClassView, lang: Lang) -> list[RenderableType]:
+    """Each flagged line of the latest results: student, component, file:line, why."""
+    if not view.flagged:
+        return []
+    lines: list[RenderableType] = [Text(labels.REVIEW_TITLE.get(lang), style="bold yellow")]
+    for student, result in view.flagged:
+        for finding in result.review:
+            line = REVIEW_LINE.format(where=finding.where, reason=REASONS[finding.reason].get(lang),
+                                      detail=finding.detail).get(lang)
+            lines.append(Text(f"  ⚑ {student.id}  {result.component}  {clean(line)}", style="yellow"))
+    return [*lines, Text("")]
+
+
 def subtitle(view: ClassView, lang: Lang) -> str:
     last = view.last_graded
     return labels.REPORT_SUBTITLE.format(
@@ -174,6 +189,7 @@ def render(view: ClassView, lang: Lang, console: Console) -> None:
         Text(labels.CLASS_TABLE.get(lang), style="bold underline"), Text(""),
         *class_tables(view, lang),
         *errors(view, lang),
+        *reviews(view, lang),
         Text(labels.STUCK_TITLE.get(lang), style="bold underline"),
         stuck_table(view, lang),
         Text(labels.STUCK_HELP.get(lang), style="dim"), Text(""),

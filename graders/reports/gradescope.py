@@ -41,7 +41,7 @@ def to_results_json(report: GradeReport, lang: Lang) -> dict[str, Any]:
         "output": summary_text(report, lang),
         "output_format": "text",
         "test_output_format": "text",
-        "tests": [test_entry(t, lang) for c in report.components for t in c.tests],
+        "tests": [test_entry(t, lang, c) for c in report.components for t in c.tests],
         "extra_data": {
             "max_score": number(report.max_score),
             "components": {c.component: component_entry(c) for c in report.components},
@@ -60,7 +60,7 @@ def write(report: GradeReport, path: str | Path, lang: Lang) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
-def test_entry(test: TestResult, lang: Lang) -> dict[str, Any]:
+def test_entry(test: TestResult, lang: Lang, component: ComponentResult) -> dict[str, Any]:
     passed = test.outcome is Outcome.PASSED
     return {
         "name": f"{test.component}: {test.title.get(lang)}",
@@ -68,7 +68,7 @@ def test_entry(test: TestResult, lang: Lang) -> dict[str, Any]:
         "max_score": number(test.weight),
         "status": "passed" if passed else "failed",
         "output": "" if passed else test_output(test, lang),
-        "tags": tags(test),
+        "tags": tags(test) + review_tags(component),
         "visibility": "visible",
         "extra_data": {"test": test.name, "outcome": str(test.outcome)},
     }
@@ -88,8 +88,14 @@ def tags(test: TestResult) -> list[str]:
     return found
 
 
+def review_tags(component: ComponentResult) -> list[str]:
+    """`review:<reason>` on every test of a component whose source was flagged (graders/review.py)."""
+    return [f"review:{reason}" for reason in sorted({f.reason for f in component.review})]
+
+
 def component_entry(component: ComponentResult) -> dict[str, Any]:
-    return {
+    """The component's totals, and the flagged lines where its source needs review."""
+    entry = {
         "unit": component.unit,
         "score": number(component.score),
         "max_score": number(component.max_score),
@@ -97,3 +103,6 @@ def component_entry(component: ComponentResult) -> dict[str, Any]:
         "total": len(component.tests),
         "status": str(component.status),
     }
+    if component.review:
+        entry["review"] = [{"where": f.where, "reason": f.reason, "detail": f.detail} for f in component.review]
+    return entry

@@ -78,3 +78,12 @@ DIAGNOSIS = Text("Likely cause: ", "考えられる原因：")
 FIX = Text("fix: ", "直し方：")
 UNKNOWN_DIAGNOSIS = Text("recognised mistake {id}", "既知のミス {id}")
 TRUNCATED = Text("(message shortened)", "（メッセージを省略しました）")
+
+# --- the source review (graders/review.py) -------------------------------------------------------
+
+NEEDS_REVIEW = Text("needs review", "要確認")
+REVIEW_HEADING = Text(
+    "Needs review: code a person should look at (the score stands until then)",
+    "要確認：担当者が目で確かめるべきコード（確認までは点数はそのまま）",
+)
+REVIEW_LINE = Text("{where}  {reason} ({detail})", "{where}  {reason}（{detail}）")

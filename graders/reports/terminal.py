@@ -25,6 +25,7 @@ from rich.text import Text
 
 from graders.i18n import Lang
 from graders.results import ComponentResult, GradeReport, Outcome, Status, TestResult
+from graders.review import REASONS
 
 from . import (
     by_unit,
@@ -77,6 +78,11 @@ def render(report: GradeReport, lang: Lang, console: Console) -> None:
         console.print()
         console.print(Text(labels.FAILING_TESTS.get(lang), style="bold underline"))
         console.print(*details)
+    flagged = review_details(report, lang)
+    if flagged:
+        console.print()
+        console.print(Text(labels.REVIEW_HEADING.get(lang), style="bold underline yellow"))
+        console.print(*flagged)
 
 
 # --- the table -----------------------------------------------------------------------------
@@ -127,8 +133,15 @@ def component_cells(component: ComponentResult, lang: Lang) -> list[RenderableTy
         score_bar(component.score, component.max_score, style),
         Text(f"{component.passed}/{len(component.tests)}", style=dim),
         Text(f"{points(component.score)}/{points(component.max_score)}", style=dim),
-        Text(status_label(status, lang), style=style),
+        status_cell(component, lang),
     ]
+
+
+def status_cell(component: ComponentResult, lang: Lang) -> Text:
+    cell = Text(status_label(component.status, lang), style=STATUS_STYLE[component.status])
+    if component.needs_review:
+        cell.append(" ⚑ " + labels.NEEDS_REVIEW.get(lang), style="bold yellow")
+    return cell
 
 
 def total_cells(report: GradeReport, lang: Lang) -> list[RenderableType]:
@@ -222,4 +235,20 @@ def explanation(test: TestResult, lang: Lang) -> list[Text]:
         parts.append(Text.assemble((labels.DIAGNOSIS.get(lang), "bold cyan"), cause))
         if fix:
             parts.append(Text.assemble((labels.FIX.get(lang), "bold green"), fix))
+    return parts
+
+
+# --- needs review ------------------------------------------------------------------------------
+
+
+def review_details(report: GradeReport, lang: Lang) -> list[RenderableType]:
+    """Each flagged line, under its component, with why it was flagged."""
+    parts: list[RenderableType] = []
+    for component in report.components:
+        if not component.needs_review:
+            continue
+        parts.append(Text("  ⚑ " + component.component, style="bold yellow"))
+        for finding in component.review:  # where and what on one line, why below it
+            parts.append(Padding(Text.assemble((finding.where, "bold"), "  ", clean(finding.detail)), (0, 0, 0, 4)))
+            parts.append(Padding(Text(REASONS[finding.reason].get(lang), style="dim"), (0, 0, 0, 6)))
     return parts

@@ -112,7 +112,6 @@ class Sandbox:
             "output": str(output),
             "hidden": [str(p) for p in self.hidden],
             "hidden_modules": list(self.hidden_modules),
-            "forbidden": list(component.forbidden),
             "limits": asdict(self.settings.limits_for(component)),
         }
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)

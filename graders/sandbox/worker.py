@@ -1,19 +1,18 @@
 """The worker: runs one component's student code inside the sandbox and answers requests.
 
 It is forked from the zygote (which imported torch and ran nothing), redirects its output,
-installs the shortcut detector, confines itself (confine.py) and then serves requests from
-the grading process over one socket, one frame in and one frame out at a time. Student
-objects stay here; the grading process refers to them by handle.
+refuses the shortcuts the component forbids (shortcuts.py), confines itself (confine.py) and
+then serves requests from the grading process over one socket, one frame in and one frame out
+at a time. Student objects stay here; the grading process refers to them by handle.
 
-Every reply carries the events the grading process needs to judge the request: library
-shortcuts the student's code called, and library attributes it changed.
+Every reply carries the events the grading process needs to judge the request: the library
+shortcuts the student's code tried to call.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import importlib
 import os
 import socket
@@ -32,7 +31,7 @@ from ..catalogue import COMPONENTS
 from ..standins import standins
 from ..training.session import TrainingSession
 from ..training.tasks import TASKS
-from . import wire
+from . import shortcuts, wire
 from .confine import Limits, Policy, SandboxViolation, confine
 from .zygote import die_with_parent
 
@@ -75,58 +74,6 @@ def tampered(before: Namespaces) -> list[str]:
     return sorted(changed)
 
 
-def resolve(dotted: str) -> Any:
-    module, _, attr = dotted.rpartition(".")
-    return getattr(importlib.import_module(module), attr)
-
-
-class ShortcutDetector:
-    """Notes calls to the library routines an exercise forbids.
-
-    Each forbidden function (and each forbidden class's __init__) is replaced, in this worker
-    only and before the student's module is imported, by a wrapper that records the call and
-    then does what the original does: the student's code still runs, but the grader knows.
-    """
-
-    def __init__(self, forbidden: list[str]) -> None:
-        self.used: set[str] = set()
-        for dotted in forbidden:
-            module, _, attr = dotted.rpartition(".")
-            target = resolve(dotted)
-            if isinstance(target, type):
-                target.__init__ = self._recording(dotted, target.__init__)
-            else:
-                wrapper = self._recording(dotted, target)
-                setattr(importlib.import_module(module), attr, wrapper)
-                for alias in ALIASES.get(dotted, ()):
-                    home, _, name = alias.rpartition(".")
-                    setattr(importlib.import_module(home), name, wrapper)
-
-    def _recording(self, name: str, original: Any) -> Any:
-        used = self.used
-
-        @functools.wraps(original)
-        def recording(*args: Any, **kwargs: Any) -> Any:
-            used.add(name)
-            return original(*args, **kwargs)
-
-        return recording
-
-    def take(self) -> list[str]:
-        used = sorted(self.used)
-        self.used.clear()
-        return used
-
-
-# Other public names of the same routine, patched along with it.
-ALIASES = {
-    "torch.nn.functional.scaled_dot_product_attention": ("torch._C._nn.scaled_dot_product_attention",),
-    # PyTorch's recurrent modules call these through torch._VF (graders/catalogue.py RNN_SHORTCUTS).
-    **{f"torch.{name}": (f"torch._VF.{name}",) for name in (
-        "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "rnn_tanh", "rnn_relu", "lstm", "gru")},
-}
-
-
 T = TypeVar("T")
 
 
@@ -155,7 +102,7 @@ class Worker:
         self.unit_dir = Path(config["code"]) / self.component.unit
         self.objects: dict[int, Any] = {}
         self.module: ModuleType | None = None
-        self.detector = ShortcutDetector(config["forbidden"])
+        self.guard = shortcuts.Guard(self.component.shortcuts)
         self.baseline: Namespaces = {}
         self.training: TrainingSession | None = None
 
@@ -209,8 +156,9 @@ class Worker:
         torch.default_generator.manual_seed(seed)
 
     def op_check(self) -> list[str]:
-        """Guarded library attributes the student's code replaced (asked once per test)."""
-        return tampered(self.baseline)
+        """Guarded library attributes the student's code replaced, and shortcut refusals it undid
+        (asked once per test)."""
+        return tampered(self.baseline) + self.guard.broken()
 
     def op_new(self, symbol: str, args: list, kwargs: dict, standin: bool = False) -> dict[str, Any]:
         """Construct, switch to eval mode, and describe: one round trip for the usual start."""
@@ -298,7 +246,7 @@ class Worker:
             reply = {"ok": self.plain(op(**request))}
         except BaseException as e:
             reply = {"error": describe_error(e)}
-        reply["events"] = {"forbidden": self.detector.take()}
+        reply["events"] = {"forbidden": self.guard.take()}
         try:
             flush_output()
             return wire.encode(reply, self.handle_of)

@@ -149,7 +149,7 @@ def main(control_fd: int) -> None:
 
     from ..catalogue import UNITS
     from ..standins import standins
-    from . import confine, worker
+    from . import confine, shortcuts, worker
 
     for unit in UNITS:  # import the test doubles once, before the first fork
         standins(unit.name)
@@ -158,6 +158,7 @@ def main(control_fd: int) -> None:
     for module in pkgutil.iter_modules(given.__path__):
         importlib.import_module(f"{worker.GIVEN}.{module.name}")
     worker.fingerprint()  # imports every module the tampering check guards
+    shortcuts.prepare()
     confine.prepare()
     gc.freeze()  # what is loaded now is shared by every worker: the collector leaves it alone
 
