@@ -37,10 +37,10 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from ..catalogue import Component, select
-from ..i18n import Lang
-from ..results import GradeReport
+from ..i18n import Lang, Text
+from ..results import GradeReport, Status
 from ..sandbox.settings import Settings
-from ..submissions import fingerprint, sources
+from ..submissions import discover, fingerprint, sources
 from . import labels, roster
 from .codec import CodecError, report_from_json
 from .gradebook import Gradebook, Identity
@@ -50,6 +50,7 @@ from .roster import Student
 from .worker import settings_to_json
 
 MAX_TIMEOUTS_PER_COMPONENT = 2  # runner.MAX_TIMEOUTS (not imported: runner imports torch)
+DID_NOT_RUN = (Status.ERROR, Status.TIMEOUT, Status.LIMIT)
 WORKER_SLACK_S = 30.0  # per component: forks, restarts and the reference's own time
 
 
@@ -83,25 +84,50 @@ class Listener:
     def end(self) -> None: ...
 
 
-def plan(paths: list[Path], entries: list[roster.Entry]) -> tuple[list[Planned], list[Path]]:
-    """Each submission with its student (from the roster, else named after the folder or
-    zip); also the submissions that are not in the roster. ValueError on a student twice."""
+@dataclass(frozen=True)
+class Plan:
+    """What a batch will do: the submissions to grade (with those that are none, whose owner
+    gets the reason instead of a grade), and what it will only list."""
+
+    planned: list[Planned]
+    strangers: list[Path]  # not in the roster: named after the submission
+    ignored: list[discover.Rejected]  # hidden files, and entries of students who have a submission
+
+
+def plan(paths: list[Path], entries: list[roster.Entry], each_one: bool = False) -> Plan:
+    """Each entry of the sources with its student (from the roster, else named after the
+    folder or archive). Entries that are no submission are planned too, so that their student
+    is told why (an error attempt), unless that student has a real submission or the entry is
+    a hidden file. `each_one`: every path is one student's submission (a roster's paths), never
+    a folder of them. SourceError on a student with two submissions."""
+    found, rejected = discover.survey(paths, each_one)
     planned: list[Planned] = []
     strangers: list[Path] = []
+    ignored = [r for r in rejected if r.hidden]
     owner: dict[str, Path] = {}
-    for path in sources.find(paths):
+
+    def student_of(path: Path) -> Student:
         entry = roster.match(entries, path) if entries else None
-        if entry is None:
-            student = Student(path.name.removesuffix(".zip").removesuffix(".ZIP"))
-            if entries:
-                strangers.append(path)
-        else:
-            student = entry.student
+        if entry is not None:
+            return entry.student
+        if entries:
+            strangers.append(path)
+        return Student(discover.submission_name(path))
+
+    for path in found:
+        student = student_of(path)
         if student.id in owner:
             raise sources.SourceError(f"two submissions for student {student.id}: {owner[student.id]} and {path}")
         owner[student.id] = path
         planned.append(Planned(student, path))
-    return planned, strangers
+    for rejection in (r for r in rejected if not r.hidden):
+        student = student_of(rejection.path)
+        if student.id in owner:
+            ignored.append(rejection)
+        else:
+            owner[student.id] = rejection.path
+            planned.append(Planned(student, rejection.path))
+    return Plan(planned, strangers, ignored)
 
 
 def task_timeout(components: list[Component], settings: Settings) -> float:
@@ -168,7 +194,7 @@ def run(
         os.chmod(root, 0o755)  # sandboxed workers may run as nobody and must reach their copies
         staging = root / "submissions"
         staging.mkdir(mode=0o700)
-        prepared = [sources.prepare(p.source, staging / str(i)) for i, p in enumerate(planned)]
+        prepared = [discover.prepare(p.source, staging / str(i)) for i, p in enumerate(planned)]
         secret_paths = [str(p) for p in secrets(planned, roots, hidden, staging, keep=[fingerprint.ROOT, root])]
 
         results: dict[int, Result] = {}
@@ -179,7 +205,7 @@ def run(
                 prepared_hook(p, ready)
             identity = Identity(ready.content_hash, grader, names)
             if ready.folder is None:
-                error = (ready.problem.get(lang) if ready.problem else "cannot be graded")
+                error = (ready.problem or labels.CANNOT_USE).get(lang)
                 if gradebook is not None:
                     gradebook.record_error(p.student, error, identity, source=str(p.source))
                 results[i] = Result(p.student, p.source, "error", error=error)
@@ -213,9 +239,10 @@ def run(
                 try:
                     report = report_from_json(reply["report"])
                 except (CodecError, KeyError) as e:
-                    error = f"the grading process sent an unreadable report ({e})"
+                    error = f"unreadable report ({e})"
             if report is None:
-                error = error or "no report"
+                # The pool's reasons (died, hung, ...) are technical details, kept as they are.
+                error = labels.PROCESS_FAILED.format(detail=error or "no report").get(lang)
                 if gradebook is not None:
                     gradebook.record_error(p.student, error, identity, source=str(p.source), commit=ready.commit)
                 results[i] = Result(p.student, p.source, "error", error=error, seconds=seconds)
@@ -291,6 +318,7 @@ def result_line(result: Result, lang: Lang) -> RichText:
 
 
 def summary_table(results: list[Result], lang: Lang) -> Table:
+    """One row per student, in id order (the lines above it came in finishing order)."""
     from ..reports import points
 
     table = Table(show_edge=False, pad_edge=False)
@@ -298,13 +326,23 @@ def summary_table(results: list[Result], lang: Lang) -> Table:
     table.add_column(labels.NAME.get(lang))
     table.add_column(labels.SCORE.get(lang), justify="right")
     table.add_column(labels.RESULT.get(lang))
-    words = {"graded": labels.GRADED, "unchanged": labels.UNCHANGED, "error": labels.FAILED}
-    for r in results:
+    for r in sorted(results, key=lambda r: r.student.id):
         style = "bold red" if r.status == "error" else ("dim" if r.status == "unchanged" else "")
         score = "" if r.status == "error" else f"{points(r.score)}/{points(r.max_score)}"
         table.add_row(RichText(r.student.id), RichText(r.student.name), score,
-                      RichText(words[r.status].get(lang), style=style))
+                      RichText(outcome_word(r).get(lang), style=style))
     return table
+
+
+def outcome_word(result: Result) -> Text:
+    """"graded", or "graded: 2 components did not run" when a syntax error, a crash or a
+    timeout is what the score shows."""
+    if result.status == "unchanged":
+        return labels.UNCHANGED
+    if result.status == "error":
+        return labels.FAILED
+    broken = [c for c in result.report.components if c.status in DID_NOT_RUN] if result.report else []
+    return labels.GRADED_BROKEN.format(count=len(broken)) if broken else labels.GRADED
 
 
 def run_batch(args: argparse.Namespace, console: Console) -> int:
@@ -327,7 +365,8 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
         if not paths:
             raise UsageError("give the submissions to grade (folders, checkouts, .zip files, notebook folders), "
                              "or a roster with a path column")
-        planned, strangers = plan(paths, entries)
+        # A roster's paths name one submission each; a folder given is a folder of them.
+        batch_plan = plan(paths, entries, each_one=not args.sources)
     except (roster.RosterError, sources.SourceError) as e:
         raise UsageError(str(e)) from None
     if args.json_dir is not None:
@@ -341,7 +380,7 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
                 gradebook.add_students(e.student for e in entries)
             listener = ProgressListener(console, lang)
             notes = NotesPrinter(console, lang)
-            results = run(planned, components, gradebook, settings, args.workers, force=args.force,
+            results = run(batch_plan.planned, components, gradebook, settings, args.workers, force=args.force,
                           roots=tuple(paths), hidden=secret, json_dir=args.json_dir, lang=lang, listener=listener,
                           prepared_hook=notes)
     except GradebookError as e:
@@ -356,13 +395,17 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
         errors=len(errors), seconds=elapsed, workers=min(args.workers, max(len(graded), 1)),
         per=elapsed / max(len(graded), 1),
     ).get(lang))
-    submitted = {p.student.id for p in planned}
+    for rejection in batch_plan.ignored:
+        console.print(RichText(labels.IGNORED.format(path=rejection.path.name, why=rejection.why.get(lang)).get(lang),
+                               style="dim"))
+    submitted = {p.student.id for p in batch_plan.planned}
     missing = [e.student.id for e in entries if e.student.id not in submitted]
     if missing:
         console.print(RichText(labels.MISSING.format(count=len(missing), ids=", ".join(missing)).get(lang),
                                style="yellow"))
-    if strangers:
-        console.print(RichText(labels.NOT_IN_ROSTER.format(ids=", ".join(p.name for p in strangers)).get(lang),
+    if batch_plan.strangers:
+        names = ", ".join(p.name for p in batch_plan.strangers)
+        console.print(RichText(labels.NOT_IN_ROSTER.format(ids=names).get(lang),
                                style="yellow"))
     console.print(RichText(labels.GRADEBOOK_AT.format(path=str(args.db)).get(lang), style="dim"))
     return 1 if errors else 0

@@ -16,15 +16,16 @@ UNCHANGED_LINE = Text("{id}: unchanged since it was last graded, {score}/{max_sc
                       "{id}：前回の採点から変更なし（{score}/{max_score} 点）")
 ERROR_LINE = Text("{id}: could not be graded: {error}", "{id}：採点できませんでした：{error}")
 BATCH_SUMMARY = Text(
-    "{count} submissions: {graded} graded, {unchanged} unchanged, {errors} could not be graded; "
-    "{seconds:.1f} s with {workers} worker processes ({per:.2f} s per graded submission).",
+    "Submissions: {count}; graded: {graded}, unchanged: {unchanged}, could not be graded: {errors}. "
+    "{seconds:.1f} s, worker processes: {workers} ({per:.2f} s per graded submission).",
     "提出物 {count} 件：採点 {graded} 件、変更なし {unchanged} 件、採点できず {errors} 件。"
     "{workers} プロセスで {seconds:.1f} 秒（採点 1 件あたり {per:.2f} 秒）。",
 )
-MISSING = Text("No submission from {count} students of the roster: {ids}",
+MISSING = Text("Students of the roster with no submission ({count}): {ids}",
                "名簿のうち {count} 人の提出物がありません：{ids}")
 NOT_IN_ROSTER = Text("Not in the roster (named after the submission): {ids}",
                      "名簿にない提出物（名前を ID にしました）：{ids}")
+IGNORED = Text("Ignored {path}: {why}", "{path} を無視しました：{why}")
 GRADEBOOK_AT = Text("Gradebook: {path}", "成績データベース：{path}")
 NOTES = Text("{id}: about the notebooks: {note}", "{id}：ノートブックについて：{note}")
 
@@ -33,6 +34,10 @@ NAME = Text("Name", "氏名")
 SCORE = Text("Score", "得点")
 RESULT = Text("Result", "結果")
 GRADED = Text("graded", "採点済み")
+GRADED_BROKEN = Text("graded; components that did not run: {count}",
+                     "採点済み（実行できなかったコンポーネント：{count}）")
+CANNOT_USE = Text("cannot be graded", "採点できません")
+PROCESS_FAILED = Text("the grading process failed: {detail}", "採点プロセスが失敗しました：{detail}")
 UNCHANGED = Text("unchanged", "変更なし")
 FAILED = Text("could not be graded", "採点できず")
 

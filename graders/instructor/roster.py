@@ -20,6 +20,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..submissions.discover import submission_name
+
 ID_COLUMNS = ("id", "student_id", "identifier", "学籍番号")
 NAME_COLUMNS = ("name", "氏名", "名前")
 PATH_COLUMNS = ("path", "folder", "submission")
@@ -102,7 +104,7 @@ def match(entries: list[Entry], source: Path) -> Entry | None:
     for entry in entries:
         if entry.path is not None and entry.path.resolve() == resolved:
             return entry
-    name = source.name.removesuffix(".zip")
+    name = submission_name(source)
     for exact in (True, False):
         found = [e for e in entries if _names_match(e, name, exact)]
         if len(found) == 1:
