@@ -1,14 +1,18 @@
 """`grader batch`: a class of generated submissions (reference, stubs, a mutant, a checkout,
-a notebook folder, a zip, a hostile one that reads a classmate's work, a malicious zip)
-graded in parallel into the gradebook; a second run adds nothing; a grading process that dies
+a notebook folder, a zip, a hostile one that reads a classmate's work, a malicious zip,
+notebooks in subfolders, a .tar.gz, a checkout one level deeper, and entries that are no
+submission: a .7z, an empty folder, a stray file, a hidden file) graded in parallel into the
+gradebook, every entry graded or named with why it is not; a second run adds nothing; a grading process that dies
 or hangs costs one submission. The real grading is one batch on two components, shared by
 the tests of this module; the pool, the zips, the roster are tested without torch."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import sys
+import tarfile
 import textwrap
 import zipfile
 from pathlib import Path
@@ -24,7 +28,7 @@ from graders.instructor.batch import Planned, plan, safe_filename, secrets
 from graders.instructor.gradebook import Gradebook
 from graders.instructor.pool import Pool, Task
 from graders.results import Outcome, Status
-from graders.submissions import fingerprint, safezip, sources
+from graders.submissions import discover, fingerprint, safetar, safezip, sources
 
 COMPONENTS = ["Embedder", "PositionalEncoder"]
 ROSTER = """\ufeffid,name,path,repository
@@ -34,6 +38,7 @@ s003,Carol,,https://github.com/lab/hw1-carol.git
 s004,Dave,,dave
 s005,Eve,,eve
 s006,Grace,,grace
+s007,Ken,,ken
 """
 EMBEDDER_NOTEBOOK = '''
 import torch
@@ -74,6 +79,20 @@ def make_class(root: Path) -> Path:
     nbformat.write(notebook, folder / "frank" / "lecture.ipynb")
     with zipfile.ZipFile(folder / "mallory.zip", "w") as zf:
         zf.writestr("../../escape.py", "print('out')")
+    # The repository's own layout: notebooks/<unit>/NN_name.ipynb.
+    (folder / "heidi" / "notebooks" / "transformer").mkdir(parents=True)
+    nbformat.write(notebook, folder / "heidi" / "notebooks" / "transformer" / "01_embedder.ipynb")
+    ivan = copy_reference(root / "ivan" / "exercises")
+    with tarfile.open(folder / "ivan.tar.gz", "w:gz") as tar:
+        tar.add(ivan.parent, "ivan-hw1")
+    judy = folder / "judy" / "hw1-judy"  # a clone inside the student's folder
+    copy_reference(judy / "exercises")
+    (judy / ".git").mkdir()
+    (judy / ".git" / "HEAD").write_text("e" * 40 + "\n")
+    (folder / "ken.7z").write_bytes(b"7z\xbc\xaf\x27\x1c")
+    (folder / "leo").mkdir()
+    (folder / "notes.txt").write_text("grade these by Friday")
+    (folder / ".DS_Store").write_bytes(b"\0")
     (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
     return folder
 
@@ -108,16 +127,25 @@ def test_batch_grades_each_kind_of_submission(graded):
         assert statuses["s004"] == statuses["s001"]  # the checkout's exercises/
         assert statuses["frank"]["Embedder"] is Status.FULL_MARKS  # notebooks; not in the roster
         assert statuses["frank"]["PositionalEncoder"] is Status.NOT_STARTED
+        assert statuses["heidi"]["Embedder"] is Status.FULL_MARKS  # notebooks in subfolders
+        assert statuses["ivan"] == statuses["s001"]  # a .tar.gz of a checkout
+        assert statuses["judy"] == statuses["s001"]  # a checkout one level deeper
         attempts = {a.student_id: a for a in book.attempts()}
         assert attempts["s004"].git_commit == "d" * 40
+        assert attempts["judy"].git_commit == "e" * 40
+        # Entries that are no submission are in the gradebook with why, under their owner.
+        assert ".7z" in attempts["s007"].error and "not a submission" in attempts["s007"].error
+        assert "empty" in attempts["leo"].error
+        assert "notes.txt" in attempts["notes.txt"].error
+        assert not any(a.student_id.startswith(".") for a in book.attempts())
         assert "escape.py" in (attempts["mallory"].error or "")
         carol = book.report(attempts["s003"])
         diagnoses = {t.diagnosis for c in carol.components for t in c.tests}
         assert "pe_exponent_doubled" in diagnoses
         names = {s.id: s.name for s in book.students()}
         assert names["s001"] == "相田 愛" and "s006" in names  # the roster, submitted or not
-    assert sorted(p.name for p in json_dir.iterdir()) == [f"{i}.json" for i in
-                                                           ("frank", "s001", "s002", "s003", "s004", "s005")]
+    assert sorted(p.name for p in json_dir.iterdir()) == [f"{i}.json" for i in (
+        "frank", "heidi", "ivan", "judy", "s001", "s002", "s003", "s004", "s005")]
     results = json.loads((json_dir / "s001.json").read_text())
     assert results["score"] == results["extra_data"]["max_score"] > 0
 
@@ -144,10 +172,14 @@ def test_batch_again_grades_nothing_unchanged_and_says_who_is_missing(graded, ca
     assert main(args) == 1  # mallory's zip is still broken
     out = capsys.readouterr().out
     assert "unchanged" in out and "grace" not in out.lower().split("no submission")[0]
-    assert "No submission from 1 students of the roster: s006" in out
+    assert "Students of the roster with no submission (1): s006" in out
     assert "Not in the roster" in out and "frank" in out
+    assert "Ignored .DS_Store" in out
+    for entry in ("ken.7z", "leo", "notes.txt"):  # each named, with why
+        assert any(entry in line and "not a submission" in line for line in out.splitlines()), entry
     with Gradebook(db) as book:
-        assert len(book.attempts()) == len(attempts) + 1  # only mallory's error again; no duplicate
+        # Only the entries that could not be graded are recorded again; no duplicate.
+        assert len(book.attempts()) == len(attempts) + 4
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
@@ -198,12 +230,18 @@ def test_pool_survives_workers_that_die_hang_or_talk_nonsense(tmp_path):
 def test_plan_takes_ids_from_the_roster_or_the_names(tmp_path):
     folder = make_class(tmp_path)
     entries = roster.read(tmp_path / "roster.csv")
-    planned, strangers = plan([folder], entries)
-    ids = {p.student.id: p.source.name for p in planned}
+    found = plan([folder], entries)
+    ids = {p.student.id: p.source.name for p in found.planned}
     assert ids == {"s001": "alice", "s002": "bob", "s003": "hw1-carol.zip", "s004": "dave", "s005": "eve",
-                   "frank": "frank", "mallory": "mallory.zip"}
-    assert sorted(p.name for p in strangers) == ["frank", "mallory.zip"]
-    assert plan([folder / "alice", folder / "bob"], [])[0][0].student.id == "alice"
+                   "frank": "frank", "mallory": "mallory.zip", "heidi": "heidi", "ivan": "ivan.tar.gz",
+                   "judy": "judy", "s007": "ken.7z", "leo": "leo", "notes.txt": "notes.txt"}
+    assert sorted(p.name for p in found.strangers) == [
+        "frank", "heidi", "ivan.tar.gz", "judy", "leo", "mallory.zip", "notes.txt"]
+    assert [r.path.name for r in found.ignored] == [".DS_Store"]
+    assert plan([folder / "alice", folder / "bob"], []).planned[0].student.id == "alice"
+    # A roster's paths are one submission each, found the same way (here: nested notebooks).
+    heidi = plan([folder / "heidi"], [roster.Entry(roster.Student("h1"), folder / "heidi")], each_one=True)
+    assert [(p.student.id, p.source.name) for p in heidi.planned] == [("h1", "heidi")]
     with pytest.raises(sources.SourceError, match="two submissions"):
         plan([folder / "alice", tmp_path / "carol"], [roster.Entry(roster.Student("x"), folder / "alice"),
                                                        roster.Entry(roster.Student("x"), tmp_path / "carol")])
@@ -276,3 +314,68 @@ def test_safe_filename():
     assert safe_filename("s001") == "s001"
     assert safe_filename("相田/../x") == "相田_.._x"
     assert safe_filename("..") == "_"
+
+
+def tarred(path: Path, members: list[tuple[tarfile.TarInfo, bytes]]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for info, data in members:
+            info.size = len(data) if info.isfile() else 0
+            tar.addfile(info, io.BytesIO(data) if info.isfile() else None)
+    return path
+
+
+def member(name: str, kind: bytes = tarfile.REGTYPE, link: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = link
+    return info
+
+
+@pytest.mark.parametrize(("members", "message"), [
+    ([(member("../x.py"), b"")], "leaving its folder"),
+    ([(member("/etc/x.py"), b"")], "absolute path"),
+    ([(member("a/link.py", tarfile.SYMTYPE, "/etc/passwd"), b"")], "link"),
+    ([(member("a/hard.py", tarfile.LNKTYPE, "/etc/passwd"), b"")], "link"),
+    ([(member("bomb.py"), b"\0" * (3 << 20))], "larger than 2 MiB"),
+])
+def test_unsafe_tars_are_refused(tmp_path, members, message):
+    archive = tarred(tmp_path / "s.tar.gz", members)
+    with pytest.raises(safezip.UnsafeZip, match=message):
+        safetar.extract(archive, tmp_path / "out", safezip.ZipLimits(max_file_bytes=2 << 20))
+    assert not (tmp_path / "x.py").exists()
+
+
+def test_tar_limits_and_what_is_extracted(tmp_path, monkeypatch):
+    archive = tarred(tmp_path / "s.tgz", [
+        (member("a/transformer/embedder.py"), b"x = 1"), (member("a/data.bin"), b"\1" * 1000),
+        (member("a/dev", tarfile.CHRTYPE), b""), (member("a/skip.bin", tarfile.SYMTYPE, "/etc"), b""),
+        (member("._a/embedder.py"), b"junk")])
+    assert safetar.extract(archive, tmp_path / "out") == 1
+    assert [p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*") if p.is_file()] == [
+        "a/transformer/embedder.py"]
+    many = tarred(tmp_path / "many.tar.gz", [(member(f"{i}.py"), b"") for i in range(30)])
+    with pytest.raises(safezip.UnsafeZip, match="more than 20 entries"):
+        safetar.extract(many, tmp_path / "m", safezip.ZipLimits(max_entries=20))
+    # A bomb of data nobody grades is refused on its declared size, before it is inflated.
+    monkeypatch.setattr(safetar, "MAX_DECLARED_BYTES", 1000)
+    with pytest.raises(safezip.UnsafeZip, match="more than 0 MiB"):
+        safetar.extract(tarred(tmp_path / "big.tar.gz", [(member("data.bin"), b"\0" * 5000)]), tmp_path / "b")
+    (tmp_path / "fake.tar.gz").write_text("not a tar")
+    with pytest.raises(safezip.UnsafeZip, match="not a readable tar"):
+        safetar.extract(tmp_path / "fake.tar.gz", tmp_path / "f")
+
+
+def test_loose_files_go_where_the_exercises_have_them(tmp_path):
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    for relative in ("transformer/embedder.py", "transformer/attention.py", "rnn/attention.py", "rnn/cells.py"):
+        target = folder / Path(relative).name if relative != "rnn/attention.py" else folder / "rnn_attention.py"
+        shutil.copyfile(EXERCISES / relative, target)
+    (folder / "attention.py").write_text("class Unrelated:\n    pass\n")  # neither unit's: not guessed
+    prepared = discover.prepare(folder, tmp_path / "work")
+    placed = sorted(p.relative_to(prepared.folder).as_posix() for p in prepared.folder.rglob("*.py"))
+    assert placed == ["rnn/cells.py", "transformer/embedder.py"]
+    assert any("attention.py" in n.en and "cannot tell" in n.en for n in prepared.notes)
+    (folder / "attention.py").write_bytes((EXERCISES / "rnn" / "attention.py").read_bytes())
+    prepared = discover.prepare(folder, tmp_path / "work2")
+    assert (prepared.folder / "rnn" / "attention.py").is_file() and not prepared.notes

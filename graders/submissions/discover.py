@@ -151,6 +151,8 @@ def locate(path: Path, depth: int = 0) -> Located | Text:
         return Located(archive_kind(archives[0]) or "zip", archives[0])
     if notebooks_under(path):
         return Located("notebooks", path)
+    if len(inside) == 1 and inside[0].is_file():
+        return locate(inside[0], depth + 1)  # a lone file says best what is wrong with it
     return NOT_A_SUBMISSION + describe(path) + Text("; ", "。") + EXPECTED
 
 
