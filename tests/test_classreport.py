@@ -138,15 +138,24 @@ def test_terminal_report_in_both_languages(book):
 
 
 def test_csv_for_the_lms(book, tmp_path):
+    book.add_students([Student("+s5", "-5"), Student("@s6", "")])
     path = tmp_path / "class.csv"
     classreport.write_csv(classview.load(book), path)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel needs the BOM for Japanese names
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-    assert rows[0] == ["id", "name", "score", "max_score", "percent", *COMPONENTS_USED, "last_graded"]
+    assert rows[0] == ["id", "name", "score", "max_score", "percent", *COMPONENTS_USED, "last_graded", "note"]
     by_id = {r[0]: r for r in rows[1:]}
     assert by_id["s001"][1:5] == ["相田 愛", "18", "18", "100.0"]
     assert by_id["s003"][1].startswith("'=")  # not a formula
-    assert by_id["s004"][2:] == ["0", "0", "", "", "", "", "", ""]
+    assert "could not be graded" in by_id["s003"][-1]
+    # Handed nothing in: 0 of the assignment's points, and said so.
+    assert by_id["s004"][2:] == ["0", "18", "0.0", "", "", "", "", "", "no submission"]
+    # The key the LMS matches on is exported as it is.
+    assert by_id["+s5"][1:4] == ["'-5", "0", "18"] and by_id["'@s6"]  # names, "=", "@" defused
+    # A date Excel reads as one: local time, no offset.
+    last = by_id["s001"][-2]
+    assert datetime.strptime(last, "%Y-%m-%d %H:%M:%S") == (DAY1 + timedelta(days=2)).astimezone().replace(
+        tzinfo=None)
 
 
 class Structure(HTMLParser):

@@ -17,6 +17,7 @@ messages) goes into rich Text objects, never into markup.
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 
 from rich import box
@@ -186,28 +187,55 @@ def render(view: ClassView, lang: Lang, console: Console) -> None:
 # --- CSV for the LMS ------------------------------------------------------------------------------
 
 
-def spreadsheet_safe(text: str) -> str:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ID_FORMULA_STARTS = ("=", "@", "\t", "\r")  # no registrar's id starts so; "+s2", "-7" do
+
+
+def spreadsheet_safe(text: str, starts: tuple[str, ...] = FORMULA_STARTS) -> str:
     """Text a spreadsheet will not run: a cell starting with = + - @ is a formula to Excel, and
-    a student id comes from a folder or zip name the student chose."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    names and ids can come from a folder or zip name the student chose. Ids are the key the
+    LMS matches on, so only what can never be an id (= @) is defused there; an id such as
+    "+s2" is exported as it is (import the CSV into the LMS; do not re-save it from Excel)."""
+    return "'" + text if text[:1] in starts else text
+
+
+def column_max(view: ClassView) -> dict[str, float]:
+    """Each component's points, from any student's result (every student's is the same)."""
+    found: dict[str, float] = {}
+    for row in view.rows:
+        for name, cell in row.cells.items():
+            found[name] = max(found.get(name, 0.0), cell.result.max_score)
+    return found
+
+
+def excel_time(moment: datetime) -> str:
+    """Local time as "2026-04-10 18:30:00": what Excel and LibreOffice read as a date; an ISO
+    time with "+09:00" stays text there."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def csv_rows(view: ClassView) -> list[list[str]]:
-    """Header, then one row per student: id, name, total points, each component's points in
-    its latest result ('' when never graded), and when the student was last graded.
+    """Header, then one row per student: id, name, total points, the assignment's points,
+    percent, each component's points in its latest result ('' when never graded), when the
+    student was last graded, and a note when something needs the instructor's eye (no
+    submission, or the latest one could not be graded).
 
-    Headers stay ASCII and the same in both languages, so that an LMS import mapping set up
-    once keeps working.
+    Every student's max_score is the class's: a student who handed nothing in has 0 of the
+    full points, not 0 of 0. Headers stay ASCII and the same in both languages, so that an
+    LMS import mapping set up once keeps working.
     """
-    header = ["id", "name", "score", "max_score", "percent", *(c.name for c in view.columns), "last_graded"]
+    maxima = column_max(view)
+    total = sum(maxima.get(c.name, 0.0) for c in view.columns)
+    header = ["id", "name", "score", "max_score", "percent", *(c.name for c in view.columns), "last_graded", "note"]
     rows = [header]
     for row in view.rows:
         cells = [points(row.cells[c.name].result.score) if c.name in row.cells else "" for c in view.columns]
+        note = "no submission" if row.last_graded is None else (
+            f"could not be graded: {clean(row.error)}" if row.error else "")
         rows.append([
-            spreadsheet_safe(row.student.id), spreadsheet_safe(row.student.name), points(row.score),
-            points(row.max_score),
-            f"{row.share * 100:.1f}" if row.max_score else "", *cells,
-            row.last_graded.astimezone().isoformat(timespec="seconds") if row.last_graded else "",
+            spreadsheet_safe(row.student.id, ID_FORMULA_STARTS), spreadsheet_safe(row.student.name),
+            points(row.score), points(total), f"{row.score / total * 100:.1f}" if total else "", *cells,
+            excel_time(row.last_graded) if row.last_graded else "", spreadsheet_safe(note),
         ])
     return rows
 
