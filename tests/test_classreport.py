@@ -16,13 +16,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
 from graders.catalogue import COMPONENTS
 from graders.cli import main
 from graders.i18n import Text
-from graders.instructor import classview
-from graders.instructor.gradebook import Gradebook, Identity
+from graders.instructor import classview, labels
+from graders.instructor.gradebook import Attempt, Gradebook, Identity
 from graders.instructor.roster import Student
 from graders.reports import classhtml, classreport
 from graders.results import ComponentResult, GradeReport, Outcome, Status, TestResult
@@ -233,3 +234,36 @@ def test_html_renders_in_headless_chromium(book, tmp_path):
     )
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000  # a page with tables and charts, not blank
+
+
+def every_component_view() -> classview.ClassView:
+    """Two students graded on every component of the catalogue (23 RNN columns)."""
+    students = [Student("s2026-0001", "相田 愛花"), Student("s2026-0002", "Bartholomew Longname-Smith")]
+    results = tuple(component(name, passed=i % 3, failed=1) for i, name in enumerate(COMPONENTS))
+    book_attempts = [Attempt(i, s.id, DAY1, "x", "h", None, "g", tuple(COMPONENTS), 0, 0, (), None)
+                     for i, s in enumerate(students)]
+    return classview.build(students, book_attempts, {a.id: results for a in book_attempts})
+
+
+@pytest.mark.parametrize("console", [
+    pytest.param(lambda: Console(file=io.StringIO(), width=80, color_system=None), id="80 columns"),
+    pytest.param(lambda: Console(file=io.StringIO(), color_system=None), id="to a file"),
+])
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_class_table_fits_80_columns_without_dropping_any(console, lang):
+    view = every_component_view()
+    out = console()
+    classreport.render(view, lang, out)
+    text = out.file.getvalue()
+    lines = text.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    tables = text.split(labels.STUCK_TITLE.get(lang))[0]
+    for unit, columns in classreport.units(view):
+        headers = [line for line in tables.splitlines() if line.startswith(labels.STUDENT.get(lang))]
+        numbers = [int(w) for line in headers for w in line.split() if w.isdigit()]
+        assert set(range(1, len(columns) + 1)) <= set(numbers), unit
+    for column in view.columns:
+        assert f" {column.name}" in tables, column.name  # in a legend
+    for row in view.rows:
+        assert sum(row.student.id in line for line in lines) >= 2  # in every part of both units
+    assert "相田 愛花" in tables and "Bartholomew Lon…" in tables  # long names abbreviated, never dropped

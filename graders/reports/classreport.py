@@ -2,9 +2,10 @@
 
 Terminal layout:
 
-* the class table, one per unit: a row per student (total share, then each component's share
-  of points in its latest result), columns numbered and named in a legend below (component
-  names as headers would push 16 columns far past 100 characters);
+* the class table, one per unit: a row per student (name, total share, then each component's
+  share of points in its latest result), columns numbered and named in a legend below
+  (component names as headers would push 16 columns far past 100 characters), in as many
+  parts as the width needs (UnitTable);
 * where the class is stuck: components ranked by students started and short of full marks;
 * the most frequent recognised mistakes per component, with the catalogue's message and fix;
 * progress over time, one row per day with attempts.
@@ -21,7 +22,8 @@ from datetime import datetime
 from pathlib import Path
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -63,30 +65,70 @@ def units(view: ClassView) -> list[tuple[str, list[Column]]]:
     return list(groups.items())
 
 
-def class_tables(view: ClassView, lang: Lang) -> list[RenderableType]:
-    parts: list[RenderableType] = []
-    for unit, columns in units(view):
-        # Numbers never wrap; the name goes last and is cut short first when the terminal is
-        # narrow (16 RNN columns fill 80 characters on their own).
+NAME_WIDTH = 16  # names longer than this are abbreviated (…) in the class table
+CELL_WIDTH = 4  # "100" and the space between columns
+
+
+class UnitTable:
+    """One unit's class table, split into as many tables as the width needs: a row per
+    student (id, name, total share, each component's share in its latest result), columns
+    numbered and named in a legend under each part. Never a column dropped: 23 RNN
+    components do not fit 80 characters, so they come in parts, each with the students."""
+
+    def __init__(self, view: ClassView, columns: list[Column], lang: Lang) -> None:
+        self.view, self.columns, self.lang = view, columns, lang
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        id_width = min(max((cell_len(r.student.id) + 2 for r in self.view.rows), default=4), 14)
+        name_width = min(max((cell_len(r.student.name) for r in self.view.rows), default=0), NAME_WIDTH)
+        fixed = id_width + 1 + (name_width + 1 if name_width else 0) + 5
+        fits = max(1, (options.max_width - fixed) // CELL_WIDTH)
+        numbered = list(enumerate(self.columns, start=1))
+        per_part = -(-len(numbered) // -(-len(numbered) // fits))  # parts of even size: 12 -> 6 + 6, not 11 + 1
+        for start in range(0, len(numbered), per_part):
+            part = numbered[start:start + per_part]
+            yield self.table(part, id_width, name_width)
+            yield from legend([f"{i} {c.name}" for i, c in part], options.max_width, self.lang)
+
+    def table(self, part: list[tuple[int, Column]], id_width: int, name_width: int) -> Table:
+        lang = self.lang
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 0), collapse_padding=True)
-        id_width = min(max((len(r.student.id) + 2 for r in view.rows), default=4), 14)
         table.add_column(labels.STUDENT.get(lang), no_wrap=True, min_width=id_width, max_width=14)
+        if name_width:
+            table.add_column(labels.NAME.get(lang), no_wrap=True, max_width=name_width, overflow="ellipsis")
         table.add_column(labels.TOTAL.get(lang), justify="right", no_wrap=True, min_width=5)
-        for i, _ in enumerate(columns, start=1):
+        for i, _ in part:
             table.add_column(str(i), justify="right", no_wrap=True, min_width=3)
-        table.add_column("  " + labels.NAME.get(lang), no_wrap=True, overflow="ellipsis")
-        for row in view.rows:
-            unit_cells = {c.name: row.cells.get(c.name) for c in columns}
+        for row in self.view.rows:
+            unit_cells = {c.name: row.cells.get(c.name) for c in self.columns}
             graded = [c for c in unit_cells.values() if c is not None]
             share = (sum(c.result.score for c in graded) / max(sum(c.result.max_score for c in graded), 1e-9)
                      if graded else None)
             total = Text(percent(share), style="bold") if share is not None else Text("—", style="dim")
             marker = " !" if row.error else ""
-            table.add_row(Text(row.student.id + marker, style="bold red" if row.error else ""), total,
-                          *(cell_text(unit_cells[c.name]) for c in columns), Text("  " + row.student.name))
-        legend = "  ".join(f"{i} {c.name}" for i, c in enumerate(columns, start=1))
-        parts += [Text(unit_title(unit, lang), style="bold"), table,
-                  Text(f"{labels.LEGEND.get(lang)}: {legend}", style="dim"), Text("")]
+            name = [Text(row.student.name)] if name_width else []
+            table.add_row(Text(row.student.id + marker, style="bold red" if row.error else ""), *name, total,
+                          *(cell_text(unit_cells[c.name]) for _, c in part))
+        return table
+
+
+def legend(entries: list[str], width: int, lang: Lang) -> list[Text]:
+    """"Columns: 1 Embedder  2 PositionalEncoder ...", broken between entries, never inside one."""
+    lines: list[str] = []
+    line = f"{labels.LEGEND.get(lang)}:"
+    for entry in entries:
+        if cell_len(line) + 2 + cell_len(entry) > width and line.strip():
+            lines.append(line)
+            line = " "
+        line += ("  " if line.strip() else " ") + entry
+    lines.append(line)
+    return [Text(line, style="dim") for line in lines]
+
+
+def class_tables(view: ClassView, lang: Lang) -> list[RenderableType]:
+    parts: list[RenderableType] = []
+    for unit, columns in units(view):
+        parts += [Text(unit_title(unit, lang), style="bold"), UnitTable(view, columns, lang), Text("")]
     absent = [r.student.id for r in view.rows if r.last_graded is None]
     if absent:
         parts += [Text(f"{labels.NO_SUBMISSION.get(lang)}: {', '.join(absent)}", style="yellow"), Text("")]
