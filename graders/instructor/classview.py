@@ -4,8 +4,11 @@
   attempt that graded it (a batch of one component does not erase the others);
 * where the class is stuck: components ranked by how many students started them and are
   short of full marks;
-* the most frequent recognised mistakes per component, counted once per student;
-* progress over time: the same table as it stood at the end of each day with attempts.
+* the most frequent recognised mistakes per component, counted once per student, and the
+  failures no diagnosis names ("undiagnosed"), so that an instructor sees what the catalogue
+  is missing;
+* progress over time: the same table as it stood at the end of each day with attempts;
+* each student's history: every attempt with its results (the per-student pages).
 
 Plain data, no rendering: graders/reports/classreport.py (terminal, CSV) and classhtml.py
 (HTML) draw it.
@@ -20,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 
 from ..catalogue import COMPONENTS
 from ..i18n import Text
-from ..results import ComponentResult, Status
+from ..results import ComponentResult, Outcome, Status
 from .gradebook import Attempt, Gradebook
 from .roster import Student
 
@@ -91,6 +94,23 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class Undiagnosed:
+    """Failures of one component that no diagnosis names, in the students' latest results."""
+
+    column: Column
+    students: int
+    tests: list[tuple[Text, int]]  # the tests failing without a diagnosis, most students first
+
+
+@dataclass(frozen=True)
+class Try:
+    """One attempt of a student, with its results (none when it could not be graded)."""
+
+    attempt: Attempt
+    results: tuple[ComponentResult, ...]
+
+
+@dataclass(frozen=True)
 class Day:
     day: date
     graded: int  # students with at least one result by the end of the day
@@ -105,7 +125,9 @@ class ClassView:
     rows: list[Row]
     stuck: list[Stuck]
     mistakes: dict[str, list[Mistake]]  # component -> its most frequent mistakes
+    undiagnosed: dict[str, Undiagnosed]  # component -> its failures without a diagnosis
     progress: list[Day]
+    history: dict[str, list[Try]]  # student -> every attempt, in grading order
     attempts: int
     source: str  # the gradebook's path
 
@@ -137,7 +159,9 @@ def build(
         rows=rows,
         stuck=_stuck(columns, rows),
         mistakes=_mistakes(columns, rows),
+        undiagnosed=_undiagnosed(columns, rows),
         progress=_progress(students, ordered, components),
+        history=_history(ordered, components),
         attempts=len(attempts),
         source=source,
     )
@@ -203,6 +227,31 @@ def _mistakes(columns: list[Column], rows: list[Row]) -> dict[str, list[Mistake]
         if top:
             found[column.name] = [Mistake(column, d, n) for d, n in top]
     return found
+
+
+def _undiagnosed(columns: list[Column], rows: list[Row]) -> dict[str, Undiagnosed]:
+    found: dict[str, Undiagnosed] = {}
+    for column in columns:
+        students = 0
+        tests: Counter[str] = Counter()
+        titles: dict[str, Text] = {}
+        for row in rows:
+            cell = row.cells.get(column.name)
+            failed = [t for t in cell.result.tests if t.outcome is Outcome.FAILED and not t.diagnosis] if cell else []
+            students += bool(failed)
+            tests.update({t.name for t in failed})
+            titles.update({t.name: t.title for t in failed})
+        if students:
+            ranked = sorted(tests.items(), key=lambda kv: (-kv[1], kv[0]))
+            found[column.name] = Undiagnosed(column, students, [(titles[name], n) for name, n in ranked])
+    return found
+
+
+def _history(attempts: list[Attempt], components: dict[int, tuple[ComponentResult, ...]]) -> dict[str, list[Try]]:
+    history: dict[str, list[Try]] = {}
+    for attempt in attempts:
+        history.setdefault(attempt.student_id, []).append(Try(attempt, components.get(attempt.id, ())))
+    return history
 
 
 def _progress(

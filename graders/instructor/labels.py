@@ -68,10 +68,17 @@ COMPONENT = Text("Component", "コンポーネント")
 UNIT = Text("Unit", "単元")
 DIAGNOSES_TITLE = Text("Most frequent mistakes", "よくある間違い")
 DIAGNOSES_NONE = Text("No recognised mistake in the latest attempts.", "最新の採点結果に既知の間違いはありません。")
-STUDENTS_COUNT = Text("{count} students", "{count} 人")
+STUDENTS_COUNT = Text("students: {count}", "{count} 人")
+UNDIAGNOSED = Text("undiagnosed (no known mistake matches): {tests}",
+                   "診断なし（既知の間違いに当てはまらない）：{tests}")
+STUCK_NONE = Text("Nobody is stuck: every component graded is at full marks or not started.",
+                  "つまずいている人はいません（採点したコンポーネントはすべて満点か未着手です）。")
 PROGRESS_TITLE = Text("Progress over time", "進捗の推移")
+PROGRESS_NOTE = Text("The class as it stood at the end of each day: every figure counts all attempts up to that day.",
+                     "各日の終わり時点のクラスの状況です（その日までのすべての採点を含みます）。")
 DATE = Text("Date", "日付")
 SUBMITTED = Text("Students graded", "採点済みの学生")
+GRADED_SO_FAR = Text("Students graded so far", "採点済みの学生（累計）")
 MEAN_SCORE = Text("Mean score", "平均得点率")
 COMPLETE = Text("Students done", "全満点の学生")
 FULL_SHARE = Text("Full marks (share)", "満点の割合")
@@ -87,3 +94,18 @@ STUDENTS_AXIS = Text("students", "学生数")
 SHARE_AXIS = Text("% of the class", "クラスに対する割合（%）")
 ERROR_GROUP = Text("error, timed out, limit", "エラー・時間切れ・制限超過")
 STUCK_COMPONENTS = Text("Components with students stuck", "つまずきのあるコンポーネント")
+
+# --- the per-student pages of the HTML report ----------------------------------------------------
+
+STUDENTS_TITLE = Text("Each student", "学生ごとの結果")
+STUDENTS_NOTE = Text("Open a student to see what is right, what is wrong and why, and every attempt.",
+                     "学生を開くと、正解・誤りとその理由、すべての採点履歴が見られます。")
+LATEST = Text("Latest result of each component", "コンポーネントごとの最新の結果")
+ATTEMPTS = Text("Attempts", "採点履歴")
+GRADED_AT = Text("Graded at", "採点日時")
+POINTS = Text("Points", "得点")
+FULL_COMPONENTS = Text("Components at full marks", "満点のコンポーネント")
+CHANGES = Text("Changes", "変化")
+WHY = Text("What is wrong, and why", "誤りとその理由")
+RIGHT = Text("right", "正解")
+UNDIAGNOSED_SHORT = Text("undiagnosed", "診断なし")

@@ -31,7 +31,7 @@ from rich.text import Text
 from graders.diagnoses import DIAGNOSES
 from graders.i18n import Lang
 from graders.instructor import labels
-from graders.instructor.classview import Cell, ClassView, Column, Row
+from graders.instructor.classview import Cell, ClassView, Column, Row, Undiagnosed
 from graders.results import Status
 
 from . import clean, points, unit_title
@@ -135,16 +135,19 @@ def class_tables(view: ClassView, lang: Lang) -> list[RenderableType]:
     return parts
 
 
-def stuck_table(view: ClassView, lang: Lang) -> Table:
+def stuck_table(view: ClassView, lang: Lang) -> RenderableType:
+    """The components someone is stuck on, most students first."""
+    stuck = [s for s in view.stuck if s.stuck]
+    if not stuck:
+        return Text(labels.STUCK_NONE.get(lang), style="green")
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column(labels.COMPONENT.get(lang))
     table.add_column(labels.STUCK.get(lang), justify="right")
     table.add_column(labels.FULL.get(lang), justify="right")
     table.add_column(labels.NOT_STARTED.get(lang), justify="right")
     table.add_column(labels.MEAN.get(lang), justify="right")
-    for s in view.stuck:
-        style = "red" if s.stuck else ("green" if s.full == s.graded else "dim")
-        table.add_row(Text(s.column.name), Text(str(s.stuck), style=style), str(s.full), str(s.not_started),
+    for s in stuck:
+        table.add_row(Text(s.column.name), Text(str(s.stuck), style="red"), str(s.full), str(s.not_started),
                       percent(s.mean_share) + "%")
     return table
 
@@ -157,12 +160,14 @@ def diagnosis_text(diagnosis: str, lang: Lang) -> tuple[str, str]:
 
 
 def mistakes(view: ClassView, lang: Lang) -> list[RenderableType]:
+    """Each component's most frequent recognised mistakes, then its undiagnosed failures."""
     parts: list[RenderableType] = [Text(labels.DIAGNOSES_TITLE.get(lang), style="bold underline")]
-    if not view.mistakes:
+    if not view.mistakes and not view.undiagnosed:
         return [*parts, Text(labels.DIAGNOSES_NONE.get(lang), style="dim")]
     for column in view.columns:
-        found = view.mistakes.get(column.name)
-        if not found:
+        found = view.mistakes.get(column.name, [])
+        unknown = view.undiagnosed.get(column.name)
+        if not found and not unknown:
             continue
         parts.append(Text(f"  {column.name} ({column.title.get(lang)})", style="bold"))
         # A grid, so that long messages wrap under themselves, not under the count.
@@ -175,13 +180,22 @@ def mistakes(view: ClassView, lang: Lang) -> list[RenderableType]:
             grid.add_row(count, Text.assemble((clean(message), "yellow"), f"  [{m.diagnosis}]"))
             if fix:
                 grid.add_row("", Text(FIX.get(lang) + clean(fix), style="dim"))
+        if unknown:
+            count = labels.STUDENTS_COUNT.format(count=unknown.students).get(lang)
+            grid.add_row(count, Text(undiagnosed_text(unknown, lang), style="magenta"))
         parts.append(Padding(grid, (0, 0, 0, 4)))
     return parts
 
 
+def undiagnosed_text(unknown: Undiagnosed, lang: Lang) -> str:
+    tests = ", ".join(f"{title.get(lang)} ({labels.STUDENTS_COUNT.format(count=n).get(lang)})"
+                      for title, n in unknown.tests[:3])
+    return labels.UNDIAGNOSED.format(tests=tests).get(lang)
+
+
 def progress_table(view: ClassView, lang: Lang) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for header in (labels.DATE, labels.SUBMITTED, labels.MEAN_SCORE, labels.FULL_SHARE, labels.COMPLETE):
+    for header in (labels.DATE, labels.GRADED_SO_FAR, labels.MEAN_SCORE, labels.FULL_SHARE, labels.COMPLETE):
         table.add_column(header.get(lang), justify="right", overflow="fold")
     for day in view.progress:
         table.add_row(day.day.isoformat(), str(day.graded), percent(day.mean_share) + "%",
@@ -222,6 +236,7 @@ def render(view: ClassView, lang: Lang, console: Console) -> None:
         Text(labels.STUCK_HELP.get(lang), style="dim"), Text(""),
         *mistakes(view, lang), Text(""),
         Text(labels.PROGRESS_TITLE.get(lang), style="bold underline"),
+        Text(labels.PROGRESS_NOTE.get(lang), style="dim"),
         progress_table(view, lang),
     ))
 
