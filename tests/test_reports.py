@@ -342,3 +342,17 @@ def test_classroom_workflow_says_clearly_when_exercises_is_missing(tmp_path) -> 
     assert missing.stdout.startswith("::error") and "exercises/" in missing.stdout and "がありません" in missing.stdout
     (tmp_path / "exercises").mkdir()
     assert subprocess.run(["bash", "-c", script], cwd=tmp_path).returncode == 0
+
+
+def test_mismatch_messages_read_naturally_in_both_languages() -> None:
+    import torch
+
+    from graders.harness.checks import _mismatch
+
+    why = _mismatch((torch.ones(2), torch.zeros(2)), (torch.ones(2), torch.ones(2)), Text("the output", "出力"),
+                    1e-5, 1e-5)
+    assert why is not None
+    assert why.en.startswith("the output's item 2 differs")  # not "output[1]"
+    assert why.ja.startswith("出力の 2 番目の要素が参照実装")  # the particle joins the noun: not "出力 が"
+    shape = _mismatch(torch.ones(3), torch.ones(2), Text("the output", "出力"), 1e-5, 1e-5)
+    assert shape is not None and shape.ja.startswith("出力の形が")

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import pytest
 import torch
 
-from ..i18n import Text, same
+from ..i18n import Text
 from ..sandbox.client import StudentError
 
 OUTPUT = Text("the output", "出力")
@@ -73,42 +73,42 @@ def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float) 
         if not isinstance(actual, tuple | list) or len(actual) != len(expected):
             return what + Text(
                 f" should be a {type(expected).__name__} of {len(expected)} items; got {describe(actual)}",
-                f" は {len(expected)} 要素の {type(expected).__name__} のはずですが、{describe(actual)} が返りました",
+                f"は {len(expected)} 要素の {type(expected).__name__} のはずですが、{describe(actual)} が返りました",
             )
         for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
-            why = _mismatch(a, e, what + same(f"[{i}]"), atol, rtol)
+            why = _mismatch(a, e, what + Text(f"'s item {i + 1}", f"の {i + 1} 番目の要素"), atol, rtol)
             if why:
                 return why
         return None
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return what + Text(f" should be a dict; got {describe(actual)}",
-                               f" は dict のはずですが、{describe(actual)} が返りました")
+                               f"は dict のはずですが、{describe(actual)} が返りました")
         for key, e in expected.items():
             if key not in actual:
                 return what + Text(f": {key} is missing", f"：{key} がありません")
             if actual[key] is None and e is not None:
                 return what + Text(f": nothing reached {key}", f"：{key} に何も届いていません")
-            why = _mismatch(actual[key], e, what + same(f" [{key}]"), atol, rtol)
+            why = _mismatch(actual[key], e, what + Text(f" [{key}]", f"[{key}]"), atol, rtol)
             if why:
                 return why
         return None
     if not isinstance(expected, torch.Tensor):
         if isinstance(actual, torch.Tensor) or type(actual) is not type(expected):
             return what + Text(f" should be a {type(expected).__name__}; got {describe(actual)}",
-                               f" は {type(expected).__name__} のはずですが、{describe(actual)} が返りました")
+                               f"は {type(expected).__name__} のはずですが、{describe(actual)} が返りました")
         return None if actual == expected else what + Text(
-            f" is {actual!r}; expected {expected!r}", f" が {actual!r} です（期待値 {expected!r}）"
+            f" is {actual!r}; expected {expected!r}", f"が {actual!r} です（期待値 {expected!r}）"
         )
     if not isinstance(actual, torch.Tensor):
         return what + Text(
             f" should be a tensor of shape {shape(expected)}; got {describe(actual)}",
-            f" は形 {shape(expected)} のテンソルのはずですが、{describe(actual)} が返りました",
+            f"は形 {shape(expected)} のテンソルのはずですが、{describe(actual)} が返りました",
         )
     if actual.shape != expected.shape:
         return what + Text(
             f" has shape {shape(actual)}; expected {shape(expected)}",
-            f" の形が {shape(actual)} です（期待される形 {shape(expected)}）",
+            f"の形が {shape(actual)} です（期待される形 {shape(expected)}）",
         )
     if not expected.is_floating_point():
         wrong = (actual.to(expected.dtype) != expected) if not actual.is_floating_point() else (
@@ -119,13 +119,13 @@ def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float) 
         index = tuple(int(i) for i in wrong.nonzero()[0])
         return what + Text(
             f" differs at index {list(index)}: got {actual[index].item()}, expected {expected[index].item()}",
-            f" がインデックス {list(index)} で違います：{actual[index].item()}（期待値 {expected[index].item()}）",
+            f"がインデックス {list(index)} で違います：{actual[index].item()}（期待値 {expected[index].item()}）",
         )
     a, e = actual.double(), expected.double()
     if torch.isnan(a).any() and not torch.isnan(e).any():
         index = [int(i) for i in torch.isnan(a).nonzero()[0]]
         return what + Text(f" contains NaN (first at index {index})",
-                           f" に NaN があります（最初はインデックス {index}）")
+                           f"に NaN があります（最初はインデックス {index}）")
     diff = (a - e).abs().nan_to_num(nan=0.0)
     bad = ~torch.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
     if not bad.any():
@@ -135,7 +135,7 @@ def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float) 
         f" differs from the reference: largest difference {diff.max().item():.3g}; first at "
         f"index {list(index)}: got {a[index].item():.5g}, expected {e[index].item():.5g} "
         f"(tolerance atol={atol:g}, rtol={rtol:g})",
-        f" が参照実装と一致しません：最大の差 {diff.max().item():.3g}、最初の不一致はインデックス "
+        f"が参照実装と一致しません：最大の差 {diff.max().item():.3g}、最初の不一致はインデックス "
         f"{list(index)}：{a[index].item():.5g}（期待値 {e[index].item():.5g}、許容誤差 atol={atol:g}, rtol={rtol:g}）",
     )
 
