@@ -356,3 +356,17 @@ def test_mismatch_messages_read_naturally_in_both_languages() -> None:
     assert why.ja.startswith("出力の 2 番目の要素が参照実装")  # the particle joins the noun: not "出力 が"
     shape = _mismatch(torch.ones(3), torch.ones(2), Text("the output", "出力"), 1e-5, 1e-5)
     assert shape is not None and shape.ja.startswith("出力の形が")
+
+
+def test_a_syntax_error_points_at_the_students_file_not_pythons_import_machinery(tmp_path, monkeypatch) -> None:
+    import importlib
+
+    from graders.sandbox.worker import describe_error
+
+    (tmp_path / "broken_embedder.py").write_text("class Embedder(nn.Module:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(SyntaxError) as caught:
+        importlib.import_module("broken_embedder")
+    described = describe_error(caught.value)
+    assert "broken_embedder.py, line 1" in described["message"]
+    assert "frozen" not in described["where"] and "importlib" not in described["where"]
