@@ -370,3 +370,27 @@ def test_a_syntax_error_points_at_the_students_file_not_pythons_import_machinery
     described = describe_error(caught.value)
     assert "broken_embedder.py, line 1" in described["message"]
     assert "frozen" not in described["where"] and "importlib" not in described["where"]
+
+
+@pytest.mark.parametrize(("status", "strict", "make_fails"), [
+    (0, "", False), (1, "", False), (1, "1", True), (2, "", True)])
+def test_make_grade_does_not_alarm_when_short_of_full_marks(tmp_path, status, strict, make_fails) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parents[1]
+    grader = tmp_path / "python"  # stands in for the grader: exits as it would
+    grader.write_text(f"#!/bin/sh\necho report\nexit {status}\n")
+    grader.chmod(0o755)
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / ".installed").touch()  # set up already (newer than pyproject.toml)
+    done = subprocess.run(["make", "-s", "-C", str(root), "-f", "grader.mk", "grade", f"VENV={venv}", f"PY={grader}",
+                           f"STRICT={strict}"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode != 0) == make_fails, done
+    assert "report" in done.stdout
+    assert ("Not full marks yet" in done.stdout) == (status == 1 and not strict)
+    if not make_fails:
+        assert "Error" not in done.stdout + done.stderr
