@@ -21,10 +21,14 @@ import nbformat
 import pytest
 from conftest import EXERCISES, copy_reference
 from mutants import MUTANTS
+from rich.console import Console
 
+from graders import results as r
+from graders.catalogue import select
 from graders.cli import main
+from graders.i18n import same
 from graders.instructor import roster
-from graders.instructor.batch import Planned, plan, safe_filename, secrets
+from graders.instructor.batch import Planned, Result, plan, run, safe_filename, secrets, summary_table
 from graders.instructor.gradebook import Gradebook
 from graders.instructor.pool import Pool, Task
 from graders.results import Outcome, Status
@@ -379,3 +383,40 @@ def test_loose_files_go_where_the_exercises_have_them(tmp_path):
     (folder / "attention.py").write_bytes((EXERCISES / "rnn" / "attention.py").read_bytes())
     prepared = discover.prepare(folder, tmp_path / "work2")
     assert (prepared.folder / "rnn" / "attention.py").is_file() and not prepared.notes
+
+
+def test_entries_that_are_no_submission_are_recorded_in_the_students_language(tmp_path):
+    """No grading process is needed for these: each is recorded with why, in Japanese under --lang ja."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "s1.7z").write_bytes(b"7z")
+    (folder / "s2").mkdir()
+    (folder / "s3.zip").write_text("not a zip")
+    found = plan([folder], [])
+    with Gradebook(tmp_path / "gb.sqlite") as book:
+        results = run(found.planned, select(["Embedder"]), book, lang="ja")
+        errors = {a.student_id: a.error for a in book.attempts()}
+    assert [r.status for r in results] == ["error"] * 3
+    assert "提出物ではありません" in errors["s1"] and ".7z" in errors["s1"]
+    assert "提出物ではありません" in errors["s2"] and "空です" in errors["s2"]
+    assert "圧縮ファイル s3.zip を使えません" in errors["s3"]
+
+
+def test_summary_is_in_id_order_and_says_when_components_did_not_run():
+    def graded(student: str, *statuses: Outcome) -> Result:
+        tests = tuple(r.TestResult(f"t{i}", f"C{i}", "transformer", same("t"), 1.0, False, o, same(""))
+                      for i, o in enumerate(statuses))
+        report = r.GradeReport("x", tuple(r.ComponentResult(f"C{i}", "transformer", same("c"), (t,))
+                                          for i, t in enumerate(tests)), ())
+        return Result(roster.Student(student), Path(student), "graded", report=report, score=report.score,
+                      max_score=report.max_score)
+
+    results = [graded("s3", Outcome.PASSED), graded("s1", Outcome.ERROR, Outcome.TIMEOUT),
+               Result(roster.Student("s2"), Path("s2"), "error", error="x")]
+    for lang, broken, fine in (("en", "graded; components that did not run: 2", "graded"),
+                               ("ja", "採点済み（実行できなかったコンポーネント：2）", "採点済み")):
+        console = Console(file=io.StringIO(), width=120, color_system=None)
+        console.print(summary_table(results, lang))
+        lines = [line for line in console.file.getvalue().splitlines() if line.startswith("s")]
+        assert [line.split()[0] for line in lines] == ["s1", "s2", "s3"]
+        assert broken in lines[0] and lines[2].rstrip().endswith(fine)
