@@ -420,3 +420,30 @@ def test_summary_is_in_id_order_and_says_when_components_did_not_run():
         lines = [line for line in console.file.getvalue().splitlines() if line.startswith("s")]
         assert [line.split()[0] for line in lines] == ["s1", "s2", "s3"]
         assert broken in lines[0] and lines[2].rstrip().endswith(fine)
+
+
+def test_a_checkout_worked_in_its_notebooks_is_graded_from_them(tmp_path):
+    repo = tmp_path / "hw1-alice"
+    shutil.copytree(EXERCISES, repo / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
+    (repo / "notebooks" / "transformer").mkdir(parents=True)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(EMBEDDER_NOTEBOOK)])
+    nbformat.write(notebook, repo / "notebooks" / "transformer" / "01_embedder.ipynb")
+    assert discover.locate(repo) == discover.Located("notebooks", repo)  # the stubs are untouched
+    prepared = discover.prepare(repo, tmp_path / "work")
+    assert "self.embedding(x)" in (prepared.folder / "transformer" / "embedder.py").read_text()
+    embedder = repo / "exercises" / "transformer" / "embedder.py"
+    embedder.write_text(embedder.read_text() + "\n# started here\n")
+    assert discover.locate(repo) == discover.Located("checkout", repo)  # work in exercises/ wins
+
+
+def test_links_are_not_followed_when_looking_for_a_submission(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(EXERCISES, elsewhere / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
+    student = tmp_path / "class" / "mallory"
+    student.mkdir(parents=True)
+    (student / "exercises").symlink_to(elsewhere / "exercises")
+    (tmp_path / "class" / "link").symlink_to(elsewhere)
+    found, rejected = discover.survey([tmp_path / "class"])
+    assert found == []
+    assert {r.path.name: "not a submission" in r.why.en for r in rejected} == {"mallory": True, "link": True}
+    assert "symbolic link" in next(r.why.en for r in rejected if r.path.name == "link")

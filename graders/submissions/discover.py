@@ -6,6 +6,8 @@ what students and their tools wrap around their work, then names one of:
 
 * a folder laid out like exercises/ (`transformer/embedder.py`, ...);
 * a checkout: a folder holding exercises/ (GitHub Classroom's clone, GitHub's "Download ZIP");
+  its notebooks instead when its exercises/ are the untouched stubs and it has notebooks
+  (a student who worked in the repository's notebooks/ and pushed it all);
 * exercise files uploaded one by one (`embedder.py`, `attention.py`, ... side by side);
 * notebooks, at the top or in subfolders (the repository's own `notebooks/transformer/...`);
 * an archive: .zip or .tar.gz (.tgz, .tar, ...), extracted safely and looked into in turn.
@@ -34,6 +36,7 @@ MAX_ARCHIVES = 2  # an archive inside an archive, and no further
 IGNORED = ("__MACOSX", "__pycache__", ".ipynb_checkpoints")
 UNSUPPORTED = (".7z", ".rar", ".lzh", ".cab", ".xz", ".gz", ".bz2")  # archives we cannot open (not .tar.*)
 SHOWN = 8  # entries named in "what was found"
+STUBS = fingerprint.ROOT / "exercises"  # the stubs as handed out (here and in the release)
 
 # Module file name -> the units that have it ("attention.py" is in both).
 MODULES: dict[str, list[str]] = {}
@@ -101,6 +104,21 @@ def notebooks_under(folder: Path) -> list[Path]:
     return sorted(p for p in found if not any(is_ignored(Path(part)) for part in p.relative_to(folder).parts))
 
 
+def is_folder(path: Path) -> bool:
+    """A folder, not a link to one: a link could lead a submission anywhere on the machine."""
+    return path.is_dir() and not path.is_symlink()
+
+
+def untouched(exercises: Path) -> bool:
+    """True when every exercise module in `exercises` is the stub as handed out."""
+    for module in sorted({(c.unit, c.module) for c in COMPONENTS.values()}):
+        relative = Path(module[0], f"{module[1]}.py")
+        mine, stub = exercises / relative, STUBS / relative
+        if mine.is_file() and (not stub.is_file() or mine.read_bytes() != stub.read_bytes()):
+            return False
+    return True
+
+
 def direct(path: Path) -> Located | None:
     """What `path` is when it is a submission as it stands, without looking into folders."""
     if path.is_symlink():
@@ -114,7 +132,9 @@ def direct(path: Path) -> Located | None:
         return None
     if sources.has_modules(path):
         return Located("folder", path)
-    if (path / "exercises").is_dir():
+    if is_folder(path / "exercises"):
+        if untouched(path / "exercises") and notebooks_under(path):
+            return Located("notebooks", path)
         return Located("checkout", path)
     if loose_files(path):
         return Located("files", path)
@@ -141,7 +161,7 @@ def locate(path: Path, depth: int = 0) -> Located | Text:
         return NOT_A_SUBMISSION + Text(f"{path.name} is a file, not a folder or archive of exercises; ",
                                        f"{path.name} は演習のフォルダでも圧縮ファイルでもありません。") + EXPECTED
     inside = visible(path)
-    folders = [p for p in inside if p.is_dir() and not p.is_symlink()]
+    folders = [p for p in inside if is_folder(p)]
     archives = [p for p in inside if p.is_file() and archive_kind(p)]
     if len(folders) == 1 and depth < MAX_DEPTH:
         deeper = locate(folders[0], depth + 1)
