@@ -26,6 +26,7 @@ from rich.console import Console
 from graders import results as r
 from graders.catalogue import select
 from graders.cli import main
+from graders.diagnoses import DIAGNOSES
 from graders.i18n import same
 from graders.instructor import roster
 from graders.instructor.batch import Planned, Result, plan, run, safe_filename, secrets, summary_table
@@ -35,14 +36,14 @@ from graders.results import Outcome, Status
 from graders.submissions import discover, fingerprint, safetar, safezip, sources
 
 COMPONENTS = ["Embedder", "PositionalEncoder"]
-ROSTER = """\ufeffid,name,path,repository
-s001,相田 愛,class/alice,
-s002,Bob,,bob
-s003,Carol,,https://github.com/lab/hw1-carol.git
-s004,Dave,,dave
-s005,Eve,,eve
-s006,Grace,,grace
-s007,Ken,,ken
+ROSTER = """\ufeffid,name,path,repository,lang
+s001,相田 愛,class/alice,,
+s002,Bob,,bob,
+s003,Carol,,https://github.com/lab/hw1-carol.git,ja
+s004,Dave,,dave,
+s005,Eve,,eve,
+s006,Grace,,grace,
+s007,Ken,,ken,ja
 """
 EMBEDDER_NOTEBOOK = '''
 import torch
@@ -108,7 +109,8 @@ def graded(tmp_path_factory):
     folder = make_class(root)
     db, json_dir = root / "gb.sqlite", root / "json"
     args = ["batch", str(folder), "--roster", str(root / "roster.csv"), "--db", str(db), "--json-dir", str(json_dir),
-            "--workers", "2", "--lang", "en", *(a for c in COMPONENTS for a in ("-c", c))]
+            "--feedback-dir", str(root / "feedback"), "--workers", "2", "--lang", "en",
+            *(a for c in COMPONENTS for a in ("-c", c))]
     return root, args, main(args), db, json_dir
 
 
@@ -152,6 +154,19 @@ def test_batch_grades_each_kind_of_submission(graded):
         "frank", "heidi", "ivan", "judy", "s001", "s002", "s003", "s004", "s005")]
     results = json.loads((json_dir / "s001.json").read_text())
     assert results["score"] == results["extra_data"]["max_score"] > 0
+
+
+def test_each_student_gets_feedback_in_their_language(graded):
+    root = graded[0]
+    feedback = {p.stem: p.read_text(encoding="utf-8") for p in (root / "feedback").iterdir()}
+    assert set(feedback) >= {"s001", "s002", "s003", "s007", "frank", "heidi", "leo"}
+    assert feedback["s001"].startswith("# Feedback for s001 相田 愛")
+    assert "| Embedder | full marks | " in feedback["s001"]
+    carol = feedback["s003"]  # the roster says Japanese; the batch ran in English
+    assert carol.startswith("# s003 Carol さんへのフィードバック") and "部分点" in carol
+    assert DIAGNOSES["pe_exponent_doubled"].message.ja in carol and DIAGNOSES["pe_exponent_doubled"].fix.ja in carol
+    assert "採点できませんでした" in feedback["s007"] and ".7z 形式" in feedback["s007"]  # why, not a silent 0
+    assert "could not be graded" in feedback["leo"] and "empty" in feedback["leo"]
 
 
 def test_a_submission_cannot_read_a_classmates(graded):

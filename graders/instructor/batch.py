@@ -1,6 +1,6 @@
 """`grader batch`: grade a whole class in parallel and keep every attempt in the gradebook.
 
-    grader batch SOURCES... [--roster FILE] [--db PATH] [--json-dir DIR] [--workers N]
+    grader batch SOURCES... [--roster FILE] [--db PATH] [--json-dir DIR] [--feedback-dir DIR] [--workers N]
                  [--component NAME ...] [--force] [--time-limit S] ...
 
 The parent process (this module) only coordinates: it finds and prepares the submissions
@@ -60,6 +60,7 @@ class Planned:
 
     student: Student
     source: Path
+    lang: Lang | None = None  # the student's language for feedback, when the roster says
 
 
 @dataclass(frozen=True)
@@ -106,27 +107,27 @@ def plan(paths: list[Path], entries: list[roster.Entry], each_one: bool = False)
     ignored = [r for r in rejected if r.hidden]
     owner: dict[str, Path] = {}
 
-    def student_of(path: Path) -> Student:
+    def planned_for(path: Path) -> Planned:
         entry = roster.match(entries, path) if entries else None
         if entry is not None:
-            return entry.student
+            return Planned(entry.student, path, entry.lang)
         if entries:
             strangers.append(path)
-        return Student(discover.submission_name(path))
+        return Planned(Student(discover.submission_name(path)), path)
 
     for path in found:
-        student = student_of(path)
-        if student.id in owner:
-            raise sources.SourceError(f"two submissions for student {student.id}: {owner[student.id]} and {path}")
-        owner[student.id] = path
-        planned.append(Planned(student, path))
+        p = planned_for(path)
+        if p.student.id in owner:
+            raise sources.SourceError(f"two submissions for student {p.student.id}: {owner[p.student.id]} and {path}")
+        owner[p.student.id] = path
+        planned.append(p)
     for rejection in (r for r in rejected if not r.hidden):
-        student = student_of(rejection.path)
-        if student.id in owner:
+        p = planned_for(rejection.path)
+        if p.student.id in owner:
             ignored.append(rejection)
         else:
-            owner[student.id] = rejection.path
-            planned.append(Planned(student, rejection.path))
+            owner[p.student.id] = rejection.path
+            planned.append(p)
     return Plan(planned, strangers, ignored)
 
 
@@ -173,6 +174,7 @@ def run(
     roots: tuple[Path, ...] = (),
     hidden: tuple[Path, ...] = (),
     json_dir: Path | None = None,
+    feedback_dir: Path | None = None,
     lang: Lang = "en",
     listener: Listener | None = None,
     prepared_hook: Callable[[Planned, sources.Prepared], None] | None = None,
@@ -208,11 +210,16 @@ def run(
                 error = (ready.problem or labels.CANNOT_USE).get(lang)
                 if gradebook is not None:
                     gradebook.record_error(p.student, error, identity, source=str(p.source))
+                if feedback_dir is not None:
+                    write_feedback(None, feedback_dir, p, (ready.problem or labels.CANNOT_USE).get(p.lang or lang),
+                                   p.lang or lang)
                 results[i] = Result(p.student, p.source, "error", error=error)
                 listener.finished(results[i])
                 continue
             previous = gradebook.find(p.student.id, identity) if gradebook is not None and not force else None
             if previous is not None:
+                if feedback_dir is not None and gradebook is not None:
+                    write_feedback(gradebook.report(previous), feedback_dir, p, None, p.lang or lang)
                 results[i] = Result(p.student, p.source, "unchanged", score=previous.score,
                                     max_score=previous.max_score)
                 listener.finished(results[i])
@@ -252,6 +259,8 @@ def run(
                                      replace=force)
                 if json_dir is not None:
                     write_json(report, json_dir, p.student, lang)
+                if feedback_dir is not None:
+                    write_feedback(report, feedback_dir, p, None, p.lang or lang)
                 results[i] = Result(p.student, p.source, "graded", report=report, seconds=seconds,
                                     score=report.score, max_score=report.max_score)
             listener.finished(results[i])
@@ -274,6 +283,19 @@ def write_json(report: GradeReport, folder: Path, student: Student, lang: Lang) 
     from ..reports import gradescope
 
     gradescope.write(report, folder / f"{safe_filename(student.id)}.json", lang)
+
+
+def write_feedback(report: GradeReport | None, folder: Path, planned: Planned, problem: str | None,
+                   lang: Lang) -> None:
+    """The student's feedback file: their report, or why their submission could not be graded."""
+    from ..reports import feedback
+
+    who = " ".join(part for part in (planned.student.id, planned.student.name) if part)
+    path = folder / f"{safe_filename(planned.student.id)}.md"
+    if report is not None:
+        feedback.write(report, path, who, lang)
+    else:
+        feedback.write_problem(problem or "", path, who, lang)
 
 
 # --- the command line (parser: commands.py) -----------------------------------------------------
@@ -352,10 +374,11 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     writable(args.db)
-    if args.json_dir is not None:
-        writable(args.json_dir)
-        if args.json_dir.exists() and not args.json_dir.is_dir():
-            raise UsageError(f"--json-dir {args.json_dir} is not a folder")
+    for option, folder in (("--json-dir", args.json_dir), ("--feedback-dir", args.feedback_dir)):
+        if folder is not None:
+            writable(folder)
+            if folder.exists() and not folder.is_dir():
+                raise UsageError(f"{option} {folder} is not a folder")
     settings = settings_from(args)
     components = select(args.component)
     try:
@@ -369,9 +392,10 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
         batch_plan = plan(paths, entries, each_one=not args.sources)
     except (roster.RosterError, sources.SourceError) as e:
         raise UsageError(str(e)) from None
-    if args.json_dir is not None:
-        args.json_dir.mkdir(exist_ok=True)
-    secret = tuple(p for p in (args.roster, args.db, args.json_dir) if p is not None)
+    for folder in (args.json_dir, args.feedback_dir):
+        if folder is not None:
+            folder.mkdir(exist_ok=True)
+    secret = tuple(p for p in (args.roster, args.db, args.json_dir, args.feedback_dir) if p is not None)
     secret += tuple(args.db.with_name(args.db.name + suffix) for suffix in ("-wal", "-shm"))
     start = time.monotonic()
     try:
@@ -381,7 +405,8 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
             listener = ProgressListener(console, lang)
             notes = NotesPrinter(console, lang)
             results = run(batch_plan.planned, components, gradebook, settings, args.workers, force=args.force,
-                          roots=tuple(paths), hidden=secret, json_dir=args.json_dir, lang=lang, listener=listener,
+                          roots=tuple(paths), hidden=secret, json_dir=args.json_dir,
+                          feedback_dir=args.feedback_dir, lang=lang, listener=listener,
                           prepared_hook=notes)
     except GradebookError as e:
         raise UsageError(str(e)) from None

@@ -28,6 +28,8 @@ def add_batch(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
                    help="the gradebook (SQLite; default: %(default)s)")
     p.add_argument("--json-dir", type=Path, metavar="DIR", help="also write each student's results.json here")
+    p.add_argument("--feedback-dir", type=Path, metavar="DIR",
+                   help="also write each student's feedback here, as Markdown in their language")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="grading processes in parallel (default: the number of cores, %(default)s)")
     p.add_argument("--component", "-c", action="append", metavar="NAME",
