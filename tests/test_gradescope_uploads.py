@@ -14,6 +14,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
 from conftest import ROOT, copy_reference
 
@@ -88,3 +89,12 @@ def test_an_archive_the_grader_cannot_open_is_named(tmp_path):
     data = run_autograder(tmp_path, "ja")
     assert data["score"] == 0
     assert "hw1.7z" in data["output"] and ".7z 形式" in data["output"] and ".zip" in data["output"]
+
+
+def test_notebooks_that_define_no_exercise_say_so(tmp_path):
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('hello')")])
+    nbformat.write(notebook, submission / "my_work.ipynb")
+    data = run_autograder(tmp_path, "en")
+    assert data["score"] == 0 and "no component of the exercises is defined" in data["output"]

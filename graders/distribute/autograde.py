@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from ..i18n import LANGS, Lang, Text
-from ..submissions import discover
+from ..submissions import discover, sources
 
 NOTHING_GRADED = Text("Score: 0. The grader found no exercises to grade in your upload.",
                       "得点：0。アップロードされたものの中に採点できる演習が見つかりませんでした。")
@@ -63,6 +63,10 @@ def autograde(root: Path, lang: Lang, only: list[str] | None = None) -> int:
         if prepared.folder is None:
             problem = prepared.problem or NOTHING_GRADED
             write_json(failure(f"{NOTHING_GRADED.get(lang)}\n{problem.get(lang)}", lang), results)
+            return 0
+        if not sources.has_modules(prepared.folder):  # notebooks or files that define no exercise
+            notes = "\n".join(f"  • {n.get(lang)}" for n in prepared.notes)
+            write_json(failure(f"{NOTHING_GRADED.get(lang)}\n{notes}".rstrip(), lang), results)
             return 0
         selection = [a for c in only or () for a in ("-c", c)]
         status = main(["grade", str(prepared.folder), "--lang", lang, "--json", str(results), *selection])
