@@ -19,7 +19,7 @@ from rich.console import Console
 from .catalogue import UNITS, UnknownComponent, select
 from .distribute.command import add_release
 from .i18n import LANGS, Lang, Text, default_lang
-from .instructor.commands import add_batch, add_report
+from .instructor.commands import add_batch, add_override, add_report
 from .notebooks.command import add_notebooks
 from .notebooks.reading import NotebookError
 from .notebooks.submission import is_notebook_submission, materialize, render_notes
@@ -167,7 +167,7 @@ def run_list(args: argparse.Namespace, console: Console) -> int:
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_grade, add_list, add_train, add_notebooks, add_batch, add_report, add_release,
+    add_grade, add_list, add_train, add_notebooks, add_batch, add_report, add_override, add_release,
 ]
 
 

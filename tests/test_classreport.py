@@ -377,3 +377,33 @@ def test_class_table_fits_80_columns_without_dropping_any(console, lang):
     for row in view.rows:
         assert sum(row.student.id in line for line in lines) >= 2  # in every part of both units
     assert "相田 愛花" in tables and "Bartholomew Lon…" in tables  # long names abbreviated, never dropped
+
+
+def test_points_given_by_hand_count_everywhere_with_their_reason(book, tmp_path, capsys):
+    db = str(book.path)
+    assert main(["override", "s002", "PositionalEncoder", "6", "--reason", "showed a correct derivation in class",
+                 "--db", db, "--lang", "en"]) == 0
+    assert "6/6 points by hand" in capsys.readouterr().out
+    for bad in (["override", "s002", "PositionalEncoder", "7", "--reason", "x"],  # more than it is worth
+                ["override", "s002", "GRUCell", "1", "--reason", "x"],  # never graded
+                ["override", "nobody", "Embedder", "1", "--reason", "x"],
+                ["override", "s002", "Embedder", "1", "--clear", "--reason", "x"],
+                ["override", "s002", "Embedder", "1", "--reason", " "]):
+        assert main([*bad, "--db", db]) == 2, bad
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    view = classview.load(book)
+    bob = next(r for r in view.rows if r.student.id == "s002")
+    cell = bob.cells["PositionalEncoder"]
+    assert cell.points == 6 and cell.result.score == 3 and cell.status is Status.FULL_MARKS  # the grader's kept
+    assert bob.score == 3 + 6 + 2 + 0
+    rows = {r[0]: r for r in classreport.csv_rows(view)}
+    assert rows["s002"][2] == "11" and "PositionalEncoder by hand: showed a correct derivation" in rows["s002"][-1]
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    classreport.render(view, "ja", console)
+    out = console.file.getvalue()
+    assert "100*" in out and "s002 PositionalEncoder：6/6 点（採点器は 3 点）" in out
+    assert "手動で変更：6/6 点（showed a correct derivation in class）" in classhtml.page(view, "ja")
+    # Cleared: back to the grader's points, the history kept.
+    assert main(["override", "s002", "PositionalEncoder", "--clear", "--reason", "mistake", "--db", db]) == 0
+    assert classview.load(book).rows[1].cells["PositionalEncoder"].points == 3
+    assert [o.points for o in book.overrides()] == [6, None]

@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from ..catalogue import COMPONENTS
 from ..i18n import Text
 from ..results import ComponentResult, Outcome, Status
-from .gradebook import Attempt, Gradebook
+from .gradebook import Attempt, Gradebook, Override
 from .roster import Student
 
 STARTED_SHORT = frozenset({Status.PARTIAL, Status.FAILING, Status.ERROR, Status.TIMEOUT, Status.LIMIT})
@@ -42,14 +42,24 @@ class Column:
 class Cell:
     result: ComponentResult
     graded_at: datetime
+    override: Override | None = None  # points given by hand, in force
+
+    @property
+    def points(self) -> float:
+        return self.override.points if self.override and self.override.points is not None else self.result.score
 
     @property
     def share(self) -> float:
-        return self.result.score / self.result.max_score if self.result.max_score > 0 else 0.0
+        return self.points / self.result.max_score if self.result.max_score > 0 else 0.0
 
     @property
     def status(self) -> Status:
-        return self.result.status
+        """The grader's status, or the one the overriding points mean."""
+        if self.override is None:
+            return self.result.status
+        if self.points >= self.result.max_score:
+            return Status.FULL_MARKS
+        return Status.PARTIAL if self.points > 0 else Status.FAILING
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ class Row:
 
     @property
     def score(self) -> float:
-        return sum(c.result.score for c in self.cells.values())
+        return sum(c.points for c in self.cells.values())
 
     @property
     def max_score(self) -> float:
@@ -141,7 +151,7 @@ def load(gradebook: Gradebook) -> ClassView:
     attempts = gradebook.attempts()
     reports = gradebook.reports(attempts)
     return build(gradebook.students(), attempts, {i: r.components for i, r in reports.items()},
-                 str(gradebook.path))
+                 str(gradebook.path), gradebook.overrides())
 
 
 def build(
@@ -149,18 +159,21 @@ def build(
     attempts: list[Attempt],
     components: dict[int, tuple[ComponentResult, ...]],
     source: str = "",
+    overrides: list[Override] | None = None,
 ) -> ClassView:
-    """The view of `attempts` (in grading order) whose results are `components[attempt.id]`."""
+    """The view of `attempts` (in grading order) whose results are `components[attempt.id]`,
+    with `overrides` (oldest first) applied: the latest for a component is in force."""
     ordered = sorted(attempts, key=lambda a: (a.graded_at, a.id))
+    overrides = overrides or []
     columns = _columns(components.values())
-    rows = _rows(students, ordered, components)
+    rows = _rows(students, ordered, components, overrides)
     return ClassView(
         columns=columns,
         rows=rows,
         stuck=_stuck(columns, rows),
         mistakes=_mistakes(columns, rows),
         undiagnosed=_undiagnosed(columns, rows),
-        progress=_progress(students, ordered, components),
+        progress=_progress(students, ordered, components, overrides),
         history=_history(ordered, components),
         attempts=len(attempts),
         source=source,
@@ -181,8 +194,10 @@ def _rows(
     students: list[Student],
     attempts: list[Attempt],
     components: dict[int, tuple[ComponentResult, ...]],
+    overrides: list[Override],
 ) -> list[Row]:
-    """Each student's latest result per component over `attempts` (in grading order)."""
+    """Each student's latest result per component over `attempts` (in grading order), with
+    the override in force on it, if any."""
     names = {s.id: s for s in students}
     cells: dict[str, dict[str, Cell]] = {s.id: {} for s in students}
     last: dict[str, datetime] = {}
@@ -195,6 +210,11 @@ def _rows(
         for result in components.get(attempt.id, ()):
             if result.tests:  # a component with no test result says nothing
                 mine[result.component] = Cell(result, attempt.graded_at)
+    in_force = {(o.student_id, o.component): o for o in overrides}  # the latest of each
+    for (student, component), o in in_force.items():
+        cell = cells.get(student, {}).get(component)
+        if cell is not None and o.points is not None:
+            cells[student][component] = Cell(cell.result, cell.graded_at, o)
     return [Row(names[i], cells[i], last.get(i), error.get(i)) for i in sorted(cells)]
 
 
@@ -258,13 +278,15 @@ def _progress(
     students: list[Student],
     attempts: list[Attempt],
     components: dict[int, tuple[ComponentResult, ...]],
+    overrides: list[Override],
 ) -> list[Day]:
     """The class as it stood at the end of each local day on which something was graded."""
     days = sorted({a.graded_at.astimezone().date() for a in attempts})
     progress = []
     for day in days:
         end = datetime.combine(day + timedelta(days=1), time.min).astimezone()
-        rows = [r for r in _rows(students, [a for a in attempts if a.graded_at < end], components) if r.cells]
+        rows = [r for r in _rows(students, [a for a in attempts if a.graded_at < end], components,
+                                 [o for o in overrides if o.at < end]) if r.cells]
         results = [c for r in rows for c in r.cells.values()]
         progress.append(Day(
             day=day,

@@ -1,5 +1,5 @@
-"""The instructor's subcommands as the command line registers them: `grader batch` and
-`grader report`.
+"""The instructor's subcommands as the command line registers them: `grader batch`,
+`grader report` and `grader override`.
 
 Only the argument parsers live here; each command's code is imported when it runs, so that
 `grader grade` and `grader list` do not pay for the batch's and the report's imports.
@@ -59,3 +59,21 @@ def run_report(args: argparse.Namespace, console: Console) -> int:
     from .report import run_report
 
     return run_report(args, console)
+
+
+def add_override(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("override", help="give a student's component points by hand, with the reason")
+    p.add_argument("student", help="the student's id in the gradebook")
+    p.add_argument("component", help="the component, e.g. MultiHeadAttention")
+    p.add_argument("points", nargs="?", type=float, help="the points to give (omit with --clear)")
+    p.add_argument("--reason", required=True, help="why: kept in the gradebook and shown in the reports")
+    p.add_argument("--clear", action="store_true", help="hand the component back to the grader's points")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
+                   help="the gradebook written by `grader batch` (default: %(default)s)")
+    p.set_defaults(run=run_override)
+
+
+def run_override(args: argparse.Namespace, console: Console) -> int:
+    from .override import run_override
+
+    return run_override(args, console)

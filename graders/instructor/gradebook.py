@@ -64,6 +64,17 @@ class Attempt:
 
 
 @dataclass(frozen=True)
+class Override:
+    """Points an instructor gave a student's component by hand, and why (None: cleared)."""
+
+    student_id: str
+    component: str
+    points: float | None
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Identity:
     """What makes an attempt a duplicate of another (see fingerprint.py)."""
 
@@ -256,6 +267,21 @@ class Gradebook:
                     diagnosis=diagnosis,
                 ))
         return {i: _report(wanted[i], tests[i]) for i in wanted}
+
+
+    # -- overrides ------------------------------------------------------------------------------
+
+    def override(self, student_id: str, component: str, points: float | None, reason: str,
+                 at: datetime | None = None) -> None:
+        """Give `points` to a student's component by hand (None: back to the grader's)."""
+        with self._write() as db:
+            db.execute("INSERT INTO overrides (student_id, component, points, reason, at) VALUES (?, ?, ?, ?, ?)",
+                       (student_id, component, points, reason, timestamp(at or now())))
+
+    def overrides(self) -> list[Override]:
+        """Every override ever given, oldest first (the latest per component is in force)."""
+        rows = self.db.execute("SELECT student_id, component, points, reason, at FROM overrides ORDER BY at, id")
+        return [Override(s, c, p, r, datetime.fromisoformat(a)) for s, c, p, r, a in rows]
 
 
 def _attempt(row: tuple) -> Attempt:

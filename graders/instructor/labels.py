@@ -109,3 +109,16 @@ CHANGES = Text("Changes", "変化")
 WHY = Text("What is wrong, and why", "誤りとその理由")
 RIGHT = Text("right", "正解")
 UNDIAGNOSED_SHORT = Text("undiagnosed", "診断なし")
+
+# --- overrides ----------------------------------------------------------------------------------
+
+OVERRIDES_TITLE = Text("Points given by hand (grader override)", "手動で変更した点数（grader override）")
+OVERRIDE_LINE = Text("{id} {component}: {points}/{max_score} (graded {graded}), {when}: {reason}",
+                     "{id} {component}：{points}/{max_score} 点（採点器は {graded} 点）、{when}：{reason}")
+OVERRIDE_MARK = Text("* points given by hand (see below)", "* 手動で変更した点数（下記）")
+OVERRIDE_SHORT = Text("points given by hand: {points}/{max_score} ({reason})",
+                      "手動で変更：{points}/{max_score} 点（{reason}）")
+OVERRIDE_DONE = Text("{id} {component}: {points}/{max_score} points by hand, recorded.",
+                     "{id} {component}：{points}/{max_score} 点（手動）を記録しました。")
+OVERRIDE_CLEARED = Text("{id} {component}: back to the grader's points, recorded.",
+                        "{id} {component}：採点器の点数に戻しました。")

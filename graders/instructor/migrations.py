@@ -88,7 +88,26 @@ def _v1_initial(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_initial,)
+def _v2_overrides(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        -- Points an instructor gives by hand (`grader override`), with the reason. The latest
+        -- row for a student's component wins; points NULL hands it back to the grader.
+        CREATE TABLE overrides (
+            id         INTEGER PRIMARY KEY,
+            student_id TEXT NOT NULL REFERENCES students(id),
+            component  TEXT NOT NULL,
+            points     REAL,
+            reason     TEXT NOT NULL,
+            at         TEXT NOT NULL         -- ISO 8601, UTC
+        );
+        CREATE INDEX overrides_by_student ON overrides(student_id, component, at);
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_initial, _v2_overrides)
 VERSION = len(MIGRATIONS)
 
 

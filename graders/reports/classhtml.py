@@ -30,7 +30,7 @@ from graders.results import ComponentResult, Outcome, Status
 
 from . import clean, points, status_label, unit_title
 from .classcharts import COLOURS, GROUP_LABELS, STATUS_GROUP, progress_chart, status_chart, strip_ids
-from .classreport import diagnosis_text, percent, subtitle, undiagnosed_text, units
+from .classreport import diagnosis_text, overridden, override_line, percent, subtitle, undiagnosed_text, units
 from .labels import FIX
 from .labels import OUTCOME as STATUS_OUTCOME
 
@@ -102,20 +102,30 @@ def why_lines(result: ComponentResult, lang: Lang) -> list[tuple[str, str]]:
     return lines
 
 
+def override_text(cell: Cell, lang: Lang) -> str:
+    o = cell.override
+    assert o is not None
+    return labels.OVERRIDE_SHORT.format(points=points(cell.points), max_score=points(cell.result.max_score),
+                                        reason=clean(o.reason)).get(lang)
+
+
 def heat_cell(cell: Cell | None, lang: Lang) -> str:
     """A cell of the heat map: the share of points; tap or hover for status, points and why."""
     if cell is None:
         return f'<td class="cell" title="{escape(labels.NOT_GRADED.get(lang))}"></td>'
     background, colour = cell_colour(cell)
     r = cell.result
-    title = f"{r.component}: {status_label(cell.status, lang)}, {points(r.score)}/{points(r.max_score)}"
+    title = f"{r.component}: {status_label(cell.status, lang)}, {points(cell.points)}/{points(r.max_score)}"
     style = f"background:{background};color:{colour}"
     if cell.status is Status.NOT_STARTED:
         return f'<td class="cell" style="{style}" title="{escape(title)}">–</td>'
     lines = why_lines(r, lang)
+    if cell.override:
+        lines.insert(0, ("override", override_text(cell, lang)))
     tip = "<br>".join(escape(text) for _, text in lines)
     hover = "\n".join([title, *(text for _, text in lines)])
-    return (f'<td class="cell" style="{style}" title="{escape(hover)}"><details><summary>{percent(cell.share)}'
+    mark = "*" if cell.override else ""
+    return (f'<td class="cell" style="{style}" title="{escape(hover)}"><details><summary>{percent(cell.share)}{mark}'
             f'</summary><div class="tip">{escape(title)}{"<br>" + tip if tip else ""}</div></details></td>')
 
 
@@ -124,7 +134,7 @@ def row_total(row: Row, names: list[str], lang: Lang) -> str:
     if not graded:
         text = labels.NO_SUBMISSION.get(lang) if row.last_graded is None else ""
         return f'<td class="num note">{escape(text)}</td>'
-    score = sum(c.result.score for c in graded)
+    score = sum(c.points for c in graded)
     best = sum(c.result.max_score for c in graded)
     return f'<td class="num"><b>{percent(score / best if best else 0.0)}</b></td>'
 
@@ -161,6 +171,14 @@ def heat_maps(view: ClassView, lang: Lang) -> str:
             f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         )
     return "".join(parts)
+
+
+def overrides(view: ClassView, lang: Lang) -> str:
+    found = overridden(view)
+    if not found:
+        return ""
+    items = "".join(f"<li>{escape(override_line(row, cell, lang))}</li>" for row, cell in found)
+    return f"<h3>{escape(labels.OVERRIDES_TITLE.get(lang))}</h3><ul>{items}</ul>"
 
 
 def errors(view: ClassView, lang: Lang) -> str:
@@ -258,11 +276,14 @@ def latest_results(row: Row, lang: Lang) -> str:
     for name, cell in row.cells.items():
         r = cell.result
         background, colour = cell_colour(cell)
-        why = "<br>".join(f'<span class="{css}">{escape(text)}</span>' for css, text in why_lines(r, lang))
+        lines = why_lines(r, lang)
+        if cell.override:
+            lines.insert(0, ("override", override_text(cell, lang)))
+        why = "<br>".join(f'<span class="{css}">{escape(text)}</span>' for css, text in lines)
         right = f"{labels.RIGHT.get(lang)}: {r.passed}/{len(r.tests)}"
         body.append(f"<tr><td>{escape(name)}</td><td style=\"background:{background};color:{colour}\">"
                     f"{escape(status_label(cell.status, lang))}</td>"
-                    f'<td class="num">{points(r.score)}/{points(r.max_score)}</td>'
+                    f'<td class="num">{points(cell.points)}/{points(r.max_score)}</td>'
                     f"<td>{escape(right)}{'<br>' + why if why else ''}</td></tr>")
     return (f"<h4>{escape(labels.LATEST.get(lang))}</h4><div class=\"wrap\"><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table></div>")
@@ -318,7 +339,8 @@ def page(view: ClassView, lang: Lang, generated: datetime | None = None) -> str:
         body = "".join((
             f'<p class="sub">{escape(subtitle(view, lang))}</p>',
             cards(view, lang),
-            f'<section id="heatmap"><h2>{escape(labels.CLASS_TABLE.get(lang))}</h2>{heat_maps(view, lang)}</section>',
+            f'<section id="heatmap"><h2>{escape(labels.CLASS_TABLE.get(lang))}</h2>{heat_maps(view, lang)}'
+            f"{overrides(view, lang)}</section>",
             errors(view, lang),
             f'<section id="stuck"><h2>{escape(labels.STUCK_TITLE.get(lang))}</h2>{stuck(view, lang)}</section>',
             f'<section id="mistakes"><h2>{escape(labels.DIAGNOSES_TITLE.get(lang))}</h2>{mistakes(view, lang)}'

@@ -47,9 +47,9 @@ def cell_text(cell: Cell | None) -> Text:
     """A component's share of points in the status colour; '–' not started, '' never graded."""
     if cell is None:
         return Text("")
-    if cell.status is Status.NOT_STARTED:
+    if cell.status is Status.NOT_STARTED and cell.override is None:
         return Text("–", style="dim")
-    return Text(percent(cell.share), style=STATUS_STYLE[cell.status])
+    return Text(percent(cell.share) + ("*" if cell.override else ""), style=STATUS_STYLE[cell.status])
 
 
 def row_style(row: Row) -> str:
@@ -102,7 +102,7 @@ class UnitTable:
         for row in self.view.rows:
             unit_cells = {c.name: row.cells.get(c.name) for c in self.columns}
             graded = [c for c in unit_cells.values() if c is not None]
-            share = (sum(c.result.score for c in graded) / max(sum(c.result.max_score for c in graded), 1e-9)
+            share = (sum(c.points for c in graded) / max(sum(c.result.max_score for c in graded), 1e-9)
                      if graded else None)
             total = Text(percent(share), style="bold") if share is not None else Text("—", style="dim")
             marker = " !" if row.error else ""
@@ -129,6 +129,8 @@ def class_tables(view: ClassView, lang: Lang) -> list[RenderableType]:
     parts: list[RenderableType] = []
     for unit, columns in units(view):
         parts += [Text(unit_title(unit, lang), style="bold"), UnitTable(view, columns, lang), Text("")]
+    if overridden(view):
+        parts += [Text(labels.OVERRIDE_MARK.get(lang), style="dim"), Text("")]
     absent = [r.student.id for r in view.rows if r.last_graded is None]
     if absent:
         parts += [Text(f"{labels.NO_SUBMISSION.get(lang)}: {', '.join(absent)}", style="yellow"), Text("")]
@@ -203,6 +205,28 @@ def progress_table(view: ClassView, lang: Lang) -> Table:
     return table
 
 
+def overridden(view: ClassView) -> list[tuple[Row, Cell]]:
+    return [(row, cell) for row in view.rows for cell in row.cells.values() if cell.override]
+
+
+def override_line(row: Row, cell: Cell, lang: Lang) -> str:
+    o = cell.override
+    assert o is not None
+    return labels.OVERRIDE_LINE.format(
+        id=row.student.id, component=cell.result.component, points=points(cell.points),
+        max_score=points(cell.result.max_score), graded=points(cell.result.score),
+        when=o.at.astimezone().strftime("%Y-%m-%d %H:%M"), reason=clean(o.reason)).get(lang)
+
+
+def overrides(view: ClassView, lang: Lang) -> list[RenderableType]:
+    found = overridden(view)
+    if not found:
+        return []
+    lines: list[RenderableType] = [Text(labels.OVERRIDES_TITLE.get(lang), style="bold")]
+    lines += [Text("  " + override_line(row, cell, lang)) for row, cell in found]
+    return [*lines, Text("")]
+
+
 def errors(view: ClassView, lang: Lang) -> list[RenderableType]:
     failed = [r for r in view.rows if r.error]
     if not failed:
@@ -230,6 +254,7 @@ def render(view: ClassView, lang: Lang, console: Console) -> None:
     console.print(Group(
         Text(labels.CLASS_TABLE.get(lang), style="bold underline"), Text(""),
         *class_tables(view, lang),
+        *overrides(view, lang),
         *errors(view, lang),
         Text(labels.STUCK_TITLE.get(lang), style="bold underline"),
         stuck_table(view, lang),
@@ -286,9 +311,11 @@ def csv_rows(view: ClassView) -> list[list[str]]:
     header = ["id", "name", "score", "max_score", "percent", *(c.name for c in view.columns), "last_graded", "note"]
     rows = [header]
     for row in view.rows:
-        cells = [points(row.cells[c.name].result.score) if c.name in row.cells else "" for c in view.columns]
-        note = "no submission" if row.last_graded is None else (
-            f"could not be graded: {clean(row.error)}" if row.error else "")
+        cells = [points(row.cells[c.name].points) if c.name in row.cells else "" for c in view.columns]
+        notes = ["no submission"] if row.last_graded is None else (
+            [f"could not be graded: {clean(row.error)}"] if row.error else [])
+        notes += [f"{name} by hand: {clean(cell.override.reason)}" for name, cell in row.cells.items() if cell.override]
+        note = "; ".join(notes)
         rows.append([
             spreadsheet_safe(row.student.id, ID_FORMULA_STARTS), spreadsheet_safe(row.student.name),
             points(row.score), points(total), f"{row.score / total * 100:.1f}" if total else "", *cells,
