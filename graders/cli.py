@@ -26,7 +26,7 @@ from .notebooks.submission import is_notebook_submission, materialize, render_no
 from .sandbox.confine import Limits
 from .sandbox.settings import Settings
 from .sandbox.zygote import ForkServer
-from .submissions import sources
+from .submissions import discover
 from .training.command import add_train
 
 
@@ -91,11 +91,9 @@ def submission_folder(paths: list[Path], lang: Lang, console: Console) -> Iterat
     submission = paths[0]
     if not submission.exists():
         raise UsageError(f"submission {submission} does not exist")
-    if sources.kind_of(submission) is None:
-        raise UsageError(f"{submission} is not a submission: give a folder laid out like exercises/, a checkout "
-                         "holding exercises/, a .zip of either, or notebooks")
     with tempfile.TemporaryDirectory(prefix="grader-submission-") as workdir:
-        prepared = sources.prepare(submission, Path(workdir))
+        # Found as `grader batch` and the Gradescope autograder find it (discover.py).
+        prepared = discover.prepare(submission, Path(workdir))
         if prepared.folder is None:
             raise UsageError(prepared.problem.get(lang) if prepared.problem else f"cannot use {submission}")
         render_notes(prepared.notes, lang, console)

@@ -462,3 +462,12 @@ def test_links_are_not_followed_when_looking_for_a_submission(tmp_path):
     assert found == []
     assert {r.path.name: "not a submission" in r.why.en for r in rejected} == {"mallory": True, "link": True}
     assert "symbolic link" in next(r.why.en for r in rejected if r.path.name == "link")
+
+
+def test_grader_grade_finds_submissions_the_same_way(tmp_path, capsys):
+    (tmp_path / "hw.7z").write_bytes(b"7z")
+    (tmp_path / "empty").mkdir()
+    for path, why in ((tmp_path / "hw.7z", ".7z 形式"), (tmp_path / "empty", "空です")):
+        assert main(["grade", str(path), "--lang", "ja"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "提出物ではありません" in err[0] and why in err[0], err
