@@ -28,7 +28,7 @@ from graders.catalogue import select
 from graders.cli import main
 from graders.diagnoses import DIAGNOSES
 from graders.i18n import same
-from graders.instructor import roster
+from graders.instructor import roster, similarity
 from graders.instructor.batch import Planned, Result, plan, run, safe_filename, secrets, summary_table
 from graders.instructor.gradebook import Gradebook
 from graders.instructor.pool import Pool, Task
@@ -471,3 +471,48 @@ def test_grader_grade_finds_submissions_the_same_way(tmp_path, capsys):
         assert main(["grade", str(path), "--lang", "ja"]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "提出物ではありません" in err[0] and why in err[0], err
+
+
+HELPER = '''
+
+def {name}({x}, dim=-1):
+    # a softmax written by hand, the same unusual way
+    {m} = {x}.max(dim=dim, keepdim=True).values
+    {e} = ({x} - {m}).exp()
+    {s} = {e}.sum(dim=dim, keepdim=True)
+    out = {e} / {s}
+    if out.isnan().any():
+        out = out.nan_to_num(0.0)
+    return out.clamp(min=0.0, max=1.0)
+'''
+
+
+def test_similarity_flags_code_shared_beyond_the_lecture_only(tmp_path):
+    attention = Path("transformer/attention.py")
+    folders = {name: copy_reference(tmp_path / name) for name in ("ann", "ben", "cat")}
+    shutil.copytree(EXERCISES, tmp_path / "dan", ignore=shutil.ignore_patterns("__pycache__"))
+    folders["dan"] = tmp_path / "dan"
+    for name, names in (("ann", dict(name="soft", x="x", m="m", e="e", s="s")),
+                        ("ben", dict(name="my_softmax", x="scores", m="top", e="ex", s="total"))):  # renamed
+        path = folders[name] / attention
+        path.write_text(path.read_text() + HELPER.format(**names))
+    collector = similarity.Collector()
+    for name, folder in folders.items():
+        collector.add(name, folder)
+    pairs = collector.pairs()
+    assert [(p.first, p.second, p.module) for p in pairs] == [("ann", "ben", attention.as_posix())]
+    assert pairs[0].share == 1.0
+    # The reference everyone copies from the lecture, and the stubs, are never a reason.
+    assert collector.prints["cat"] == {} and collector.prints["dan"] == {}
+
+
+def test_batch_lists_pairs_to_review(tmp_path, capsys):
+    folder = tmp_path / "class"
+    for name, names in (("ann", dict(name="soft", x="x", m="m", e="e", s="s")),
+                        ("ben", dict(name="my_softmax", x="scores", m="top", e="ex", s="total"))):
+        path = copy_reference(folder / name) / "transformer" / "attention.py"
+        path.write_text(path.read_text() + HELPER.format(**names))
+    assert main(["batch", str(folder), "--db", str(tmp_path / "gb.sqlite"), "-c", "Embedder", "--workers", "1",
+                 "--lang", "ja"]) == 0
+    out = capsys.readouterr().out
+    assert "確認が必要な組" in out and "ann と ben：transformer/attention.py" in out

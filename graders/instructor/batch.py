@@ -41,7 +41,7 @@ from ..i18n import Lang, Text
 from ..results import GradeReport, Status
 from ..sandbox.settings import Settings
 from ..submissions import discover, fingerprint, sources
-from . import labels, roster
+from . import labels, roster, similarity
 from .codec import CodecError, report_from_json
 from .gradebook import Gradebook, Identity
 from .migrations import GradebookError
@@ -404,10 +404,17 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
                 gradebook.add_students(e.student for e in entries)
             listener = ProgressListener(console, lang)
             notes = NotesPrinter(console, lang)
+            similar = similarity.Collector()
+
+            def prepared(planned: Planned, ready: sources.Prepared) -> None:
+                notes(planned, ready)
+                if ready.folder is not None:
+                    similar.add(planned.student.id, ready.folder)
+
             results = run(batch_plan.planned, components, gradebook, settings, args.workers, force=args.force,
                           roots=tuple(paths), hidden=secret, json_dir=args.json_dir,
                           feedback_dir=args.feedback_dir, lang=lang, listener=listener,
-                          prepared_hook=notes)
+                          prepared_hook=prepared)
     except GradebookError as e:
         raise UsageError(str(e)) from None
     elapsed = time.monotonic() - start
@@ -432,6 +439,12 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
         names = ", ".join(p.name for p in batch_plan.strangers)
         console.print(RichText(labels.NOT_IN_ROSTER.format(ids=names).get(lang),
                                style="yellow"))
+    pairs = similar.pairs()
+    if pairs:
+        console.print(RichText(labels.SIMILAR_TITLE.get(lang), style="magenta"))
+        for pair in pairs:
+            console.print(RichText(labels.SIMILAR_LINE.format(first=pair.first, second=pair.second, module=pair.module,
+                                                              shared=pair.shared, share=pair.share).get(lang)))
     console.print(RichText(labels.GRADEBOOK_AT.format(path=str(args.db)).get(lang), style="dim"))
     return 1 if errors else 0
 

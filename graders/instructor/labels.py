@@ -26,6 +26,10 @@ MISSING = Text("Students of the roster with no submission ({count}): {ids}",
 NOT_IN_ROSTER = Text("Not in the roster (named after the submission): {ids}",
                      "名簿にない提出物（名前を ID にしました）：{ids}")
 IGNORED = Text("Ignored {path}: {why}", "{path} を無視しました：{why}")
+SIMILAR_TITLE = Text("Pairs to review: code shared beyond the stubs and the reference (not a verdict)",
+                     "確認が必要な組：スタブと模範解答にないコードが似ています（判定ではありません）")
+SIMILAR_LINE = Text("  {first} & {second}: {module} ({shared} shared fragments, {share:.0%} of the smaller)",
+                    "  {first} と {second}：{module}（共通の断片 {shared} 個、少ない方の {share:.0%}）")
 GRADEBOOK_AT = Text("Gradebook: {path}", "成績データベース：{path}")
 NOTES = Text("{id}: about the notebooks: {note}", "{id}：ノートブックについて：{note}")
 
