@@ -21,12 +21,13 @@ from conftest import ROOT, copy_reference
 SCRIPT = ROOT / "graders" / "distribute" / "autograder" / "run_autograder"
 
 
-def run_autograder(root: Path, lang: str = "ja") -> dict:
+def run_autograder(root: Path, lang: str = "ja", **settings: str) -> dict:
     """Run the script as Gradescope would, with the repository as its source/."""
     (root / "source").symlink_to(ROOT)
     done = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, timeout=900,
                           env={**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
-                               "PYTHONPATH": str(ROOT), "GRADER_LANG": lang, "GRADER_COMPONENTS": "Embedder"})
+                               "PYTHONPATH": str(ROOT), "GRADER_LANG": lang, "GRADER_COMPONENTS": "Embedder",
+                               **settings})
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
 
@@ -98,3 +99,11 @@ def test_notebooks_that_define_no_exercise_say_so(tmp_path):
     nbformat.write(notebook, submission / "my_work.ipynb")
     data = run_autograder(tmp_path, "en")
     assert data["score"] == 0 and "no component of the exercises is defined" in data["output"]
+
+
+def test_hidden_tests_can_wait_for_the_due_date(tmp_path):
+    one_by_one(tmp_path / "submission")
+    data = run_autograder(tmp_path, "en", GRADER_HIDDEN_TESTS="after_due_date")
+    visibility = {("hidden" in t["tags"]): t["visibility"] for t in data["tests"]}
+    assert visibility == {True: "after_due_date", False: "visible"}
+    assert data["score"] == data["extra_data"]["max_score"]  # the points count as before

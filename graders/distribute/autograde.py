@@ -42,6 +42,14 @@ def components() -> list[str]:
     return [c.strip() for c in os.environ.get("GRADER_COMPONENTS", "").split(",") if c.strip()]
 
 
+def hidden_visibility() -> str:
+    """GRADER_HIDDEN_TESTS: when students see the hidden tests' results on Gradescope:
+    "visible" (default: their titles and curated messages are never secret), "after_due_date"
+    or "after_published" (Gradescope withholds them until then)."""
+    value = os.environ.get("GRADER_HIDDEN_TESTS", "visible")
+    return value if value in ("visible", "after_due_date", "after_published") else "visible"
+
+
 def failure(message: str, lang: Lang) -> dict:
     """A results.json for a submission that could not be graded: 0 points, and why."""
     return {"score": 0, "output": message, "output_format": "text", "tests": [], "extra_data": {"lang": lang}}
@@ -73,11 +81,14 @@ def autograde(root: Path, lang: Lang, only: list[str] | None = None) -> int:
     if not results.is_file():
         write_json(failure(COULD_NOT_RUN.format(status=status).get(lang), lang), results)
         return status
+    data = json.loads(results.read_text(encoding="utf-8"))
     if prepared.notes:  # what the notebooks' reader or the file placement noticed
-        data = json.loads(results.read_text(encoding="utf-8"))
         notes = "\n".join(f"  • {n.get(lang)}" for n in prepared.notes)
         data["output"] = f"{NOTES.get(lang)}\n{notes}\n\n{data.get('output', '')}"
-        write_json(data, results)
+    for test in data.get("tests", []):
+        if "hidden" in test.get("tags", []):
+            test["visibility"] = hidden_visibility()
+    write_json(data, results)
     return status
 
 
