@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tarfile
 import textwrap
@@ -28,10 +30,11 @@ from graders.catalogue import select
 from graders.cli import main
 from graders.diagnoses import DIAGNOSES
 from graders.i18n import same
-from graders.instructor import roster, similarity
+from graders.instructor import classview, roster, similarity
 from graders.instructor.batch import Planned, Result, plan, run, safe_filename, secrets, summary_table
 from graders.instructor.gradebook import Gradebook
 from graders.instructor.pool import Pool, Task
+from graders.reports import classreport
 from graders.results import Outcome, Status
 from graders.submissions import discover, fingerprint, safetar, safezip, sources
 
@@ -516,3 +519,43 @@ def test_batch_lists_pairs_to_review(tmp_path, capsys):
                  "--lang", "ja"]) == 0
     out = capsys.readouterr().out
     assert "確認が必要な組" in out and "ann と ben：transformer/attention.py" in out
+
+
+def commit(repo: Path, when: str, message: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_CONFIG_GLOBAL": os.devnull}
+    for args in (["add", "-A"], ["-c", "user.name=s", "-c", "user.email=s@example.com", "commit", "-qm", message]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_deadline_grades_checkouts_as_they_stood_and_flags_late_work(tmp_path, capsys):
+    folder = tmp_path / "class"
+    repo = folder / "hw1-ann"
+    copy_reference(repo / "exercises")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    commit(repo, "2026-04-09T12:00:00+09:00", "done on time")
+    shutil.copyfile(EXERCISES / "transformer" / "embedder.py", repo / "exercises" / "transformer" / "embedder.py")
+    commit(repo, "2026-04-12T12:00:00+09:00", "broken after the deadline")
+    late_repo = folder / "hw1-ben"
+    copy_reference(late_repo / "exercises")
+    subprocess.run(["git", "init", "-q", str(late_repo)], check=True)
+    commit(late_repo, "2026-04-11T12:00:00+09:00", "first commit, too late")
+    cat = copy_reference(folder / "cat")  # not a repository: graded as it is, flagged by its files' times
+    os.utime(cat / "transformer" / "embedder.py", (1775900000, 1775900000))  # 2026-04-11, after the deadline
+    db = tmp_path / "gb.sqlite"
+    assert main(["batch", str(folder), "--db", str(db), "-c", "Embedder", "--workers", "1", "--lang", "en",
+                 "--deadline", "2026-04-10T23:59:00+09:00"]) == 1  # ben has nothing before the deadline
+    out = capsys.readouterr().out
+    assert "commits after the deadline were not graded" in out
+    with Gradebook(db) as book:
+        attempts = {a.student_id: a for a in book.attempts()}
+        late = book.late()
+        ann = attempts["hw1-ann"]
+        assert book.report(ann).full_marks  # the commit before the deadline, not the broken one after it
+        assert "commits after the deadline were not graded" in late[ann.id]
+        assert ann.git_commit and len(ann.git_commit) == 40
+        assert "no commit before the deadline" in attempts["hw1-ben"].error
+        assert "a file was changed after the deadline" in late[attempts["cat"].id]
+        view = classview.load(book)
+    rows = {r[0]: r for r in classreport.csv_rows(view)}
+    assert "late" in rows["hw1-ann"][-1] and "late" in rows["cat"][-1]

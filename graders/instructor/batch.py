@@ -14,6 +14,7 @@ the roster, the gradebook and the results folder.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -40,6 +42,7 @@ from ..catalogue import Component, select
 from ..i18n import Lang, Text
 from ..results import GradeReport, Status
 from ..sandbox.settings import Settings
+from ..submissions import deadline as deadline_of
 from ..submissions import discover, fingerprint, sources
 from . import labels, roster, similarity
 from .codec import CodecError, report_from_json
@@ -75,6 +78,7 @@ class Result:
     seconds: float = 0.0
     score: float = 0.0
     max_score: float = 0.0
+    late: str | None = None  # why it counts as late (`--deadline`)
 
 
 class Listener:
@@ -178,6 +182,7 @@ def run(
     lang: Lang = "en",
     listener: Listener | None = None,
     prepared_hook: Callable[[Planned, sources.Prepared], None] | None = None,
+    deadline: datetime | None = None,
 ) -> list[Result]:
     """Grade every planned submission; results in the order planned.
 
@@ -196,7 +201,12 @@ def run(
         os.chmod(root, 0o755)  # sandboxed workers may run as nobody and must reach their copies
         staging = root / "submissions"
         staging.mkdir(mode=0o700)
-        prepared = [discover.prepare(p.source, staging / str(i)) for i, p in enumerate(planned)]
+        prepared: list[sources.Prepared] = []
+        lates: list[str | None] = []
+        for i, p in enumerate(planned):
+            ready, late = prepare(p, staging / str(i), deadline)
+            prepared.append(ready)
+            lates.append(late.get(lang) if late else None)
         secret_paths = [str(p) for p in secrets(planned, roots, hidden, staging, keep=[fingerprint.ROOT, root])]
 
         results: dict[int, Result] = {}
@@ -256,13 +266,13 @@ def run(
             else:
                 if gradebook is not None:
                     gradebook.record(p.student, report, identity, source=str(p.source), commit=ready.commit,
-                                     replace=force)
+                                     replace=force, late=lates[i])
                 if json_dir is not None:
                     write_json(report, json_dir, p.student, lang)
                 if feedback_dir is not None:
                     write_feedback(report, feedback_dir, p, None, p.lang or lang)
                 results[i] = Result(p.student, p.source, "graded", report=report, seconds=seconds,
-                                    score=report.score, max_score=report.max_score)
+                                    score=report.score, max_score=report.max_score, late=lates[i])
             listener.finished(results[i])
 
         if tasks:
@@ -271,6 +281,17 @@ def run(
         return [results[i] for i in range(len(planned))]
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def prepare(planned: Planned, workdir: Path, deadline: datetime | None) -> tuple[sources.Prepared, Text | None]:
+    """The submission made gradable (as of the deadline, when there is one), and why it is late."""
+    if deadline is None:
+        return discover.prepare(planned.source, workdir), None
+    as_of = deadline_of.as_of(planned.source, deadline, workdir / "as-of-deadline")
+    if as_of.problem is not None:
+        return sources.Prepared(None, discover.identity_hash(planned.source), problem=as_of.problem), None
+    ready = discover.prepare(as_of.path or planned.source, workdir)
+    return dataclasses.replace(ready, commit=as_of.commit or ready.commit), as_of.late
 
 
 def safe_filename(student_id: str) -> str:
@@ -336,7 +357,8 @@ def result_line(result: Result, lang: Lang) -> RichText:
         return RichText("= " + labels.UNCHANGED_LINE.format(**fields).get(lang), style="dim")
     full = result.report is not None and result.report.full_marks
     style = "green" if full else ("yellow" if result.score > 0 else "red")
-    return RichText("✓ " + labels.GRADED_LINE.format(**fields, seconds=result.seconds).get(lang), style=style)
+    late = f" ({result.late})" if result.late else ""
+    return RichText("✓ " + labels.GRADED_LINE.format(**fields, seconds=result.seconds).get(lang) + late, style=style)
 
 
 def summary_table(results: list[Result], lang: Lang) -> Table:
@@ -413,7 +435,7 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
 
             results = run(batch_plan.planned, components, gradebook, settings, args.workers, force=args.force,
                           roots=tuple(paths), hidden=secret, json_dir=args.json_dir,
-                          feedback_dir=args.feedback_dir, lang=lang, listener=listener,
+                          feedback_dir=args.feedback_dir, lang=lang, deadline=args.deadline, listener=listener,
                           prepared_hook=prepared)
     except GradebookError as e:
         raise UsageError(str(e)) from None

@@ -68,6 +68,7 @@ class Row:
     cells: dict[str, Cell]  # component -> its latest result; absent: never graded
     last_graded: datetime | None
     error: str | None  # the latest attempt could not be graded
+    late: str | None = None  # why the latest attempt is late (`grader batch --deadline`)
 
     @property
     def score(self) -> float:
@@ -151,7 +152,7 @@ def load(gradebook: Gradebook) -> ClassView:
     attempts = gradebook.attempts()
     reports = gradebook.reports(attempts)
     return build(gradebook.students(), attempts, {i: r.components for i, r in reports.items()},
-                 str(gradebook.path), gradebook.overrides())
+                 str(gradebook.path), gradebook.overrides(), gradebook.late())
 
 
 def build(
@@ -160,13 +161,14 @@ def build(
     components: dict[int, tuple[ComponentResult, ...]],
     source: str = "",
     overrides: list[Override] | None = None,
+    late: dict[int, str] | None = None,
 ) -> ClassView:
     """The view of `attempts` (in grading order) whose results are `components[attempt.id]`,
     with `overrides` (oldest first) applied: the latest for a component is in force."""
     ordered = sorted(attempts, key=lambda a: (a.graded_at, a.id))
     overrides = overrides or []
     columns = _columns(components.values())
-    rows = _rows(students, ordered, components, overrides)
+    rows = _rows(students, ordered, components, overrides, late or {})
     return ClassView(
         columns=columns,
         rows=rows,
@@ -195,6 +197,7 @@ def _rows(
     attempts: list[Attempt],
     components: dict[int, tuple[ComponentResult, ...]],
     overrides: list[Override],
+    late: dict[int, str] | None = None,
 ) -> list[Row]:
     """Each student's latest result per component over `attempts` (in grading order), with
     the override in force on it, if any."""
@@ -202,11 +205,13 @@ def _rows(
     cells: dict[str, dict[str, Cell]] = {s.id: {} for s in students}
     last: dict[str, datetime] = {}
     error: dict[str, str | None] = {}
+    lateness: dict[str, str | None] = {}
     for attempt in attempts:
         names.setdefault(attempt.student_id, Student(attempt.student_id))
         mine = cells.setdefault(attempt.student_id, {})
         last[attempt.student_id] = attempt.graded_at
         error[attempt.student_id] = attempt.error
+        lateness[attempt.student_id] = (late or {}).get(attempt.id)
         for result in components.get(attempt.id, ()):
             if result.tests:  # a component with no test result says nothing
                 mine[result.component] = Cell(result, attempt.graded_at)
@@ -215,7 +220,7 @@ def _rows(
         cell = cells.get(student, {}).get(component)
         if cell is not None and o.points is not None:
             cells[student][component] = Cell(cell.result, cell.graded_at, o)
-    return [Row(names[i], cells[i], last.get(i), error.get(i)) for i in sorted(cells)]
+    return [Row(names[i], cells[i], last.get(i), error.get(i), lateness.get(i)) for i in sorted(cells)]
 
 
 def _stuck(columns: list[Column], rows: list[Row]) -> list[Stuck]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -36,8 +37,20 @@ def add_batch(sub: argparse._SubParsersAction) -> None:
                    help="grade only this component (repeatable)")
     p.add_argument("--force", action="store_true",
                    help="grade again submissions that are unchanged since their last attempt")
+    p.add_argument("--deadline", type=deadline, metavar="WHEN",
+                   help='grade checkouts as of this time ("2026-04-10 23:59", local time, or ISO 8601) and flag '
+                        "late submissions")
     add_limits(p)
     p.set_defaults(run=run_batch)
+
+
+def deadline(text: str) -> datetime:
+    """'2026-04-10 23:59' (local time) or ISO 8601 with an offset."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date and time: {text!r} (e.g. 2026-04-10 23:59)") from None
+    return moment if moment.tzinfo else moment.astimezone()
 
 
 def run_batch(args: argparse.Namespace, console: Console) -> int:

@@ -174,6 +174,7 @@ class Gradebook:
         commit: str | None = None,
         at: datetime | None = None,
         replace: bool = False,
+        late: str | None = None,
     ) -> int | None:
         """Store a graded attempt; its id, or None when the same attempt is already there.
         With `replace`, an existing identical attempt is replaced (a forced regrade)."""
@@ -194,6 +195,8 @@ class Gradebook:
             if cursor.rowcount == 0:
                 return None
             attempt = int(cursor.lastrowid or 0)
+            if late:
+                db.execute("INSERT INTO late (attempt_id, why) VALUES (?, ?)", (attempt, late))
             db.executemany(
                 "INSERT INTO results (attempt_id, position, unit, component, test, title_en, title_ja, weight, "
                 "hidden, outcome, score, diagnosis, message_en, message_ja) "
@@ -277,6 +280,10 @@ class Gradebook:
         with self._write() as db:
             db.execute("INSERT INTO overrides (student_id, component, points, reason, at) VALUES (?, ?, ?, ?, ?)",
                        (student_id, component, points, reason, timestamp(at or now())))
+
+    def late(self) -> dict[int, str]:
+        """Why each late attempt is late (`grader batch --deadline`), by attempt id."""
+        return dict(self.db.execute("SELECT attempt_id, why FROM late").fetchall())
 
     def overrides(self) -> list[Override]:
         """Every override ever given, oldest first (the latest per component is in force)."""

@@ -86,6 +86,7 @@ GRADED_SO_FAR = Text("Students graded so far", "採点済みの学生（累計�
 MEAN_SCORE = Text("Mean score", "平均得点率")
 COMPLETE = Text("Students done", "全満点の学生")
 FULL_SHARE = Text("Full marks (share)", "満点の割合")
+LATE_TITLE = Text("Late (latest attempt, grader batch --deadline)", "提出期限後（最新の採点、grader batch --deadline）")
 ERRORS_TITLE = Text("Submissions that could not be graded (latest attempt)", "採点できなかった提出物（最新）")
 GENERATED = Text("Generated {when} from {path}", "{when} に {path} から作成")
 HEATMAP_NOTE = Text(

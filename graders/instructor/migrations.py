@@ -88,7 +88,7 @@ def _v1_initial(db: sqlite3.Connection) -> None:
     )
 
 
-def _v2_overrides(db: sqlite3.Connection) -> None:
+def _v2_overrides_and_late(db: sqlite3.Connection) -> None:
     _run(
         db,
         """
@@ -103,11 +103,16 @@ def _v2_overrides(db: sqlite3.Connection) -> None:
             at         TEXT NOT NULL         -- ISO 8601, UTC
         );
         CREATE INDEX overrides_by_student ON overrides(student_id, component, at);
+        -- Attempts graded with `grader batch --deadline` that came late, and why.
+        CREATE TABLE late (
+            attempt_id INTEGER PRIMARY KEY REFERENCES attempts(id) ON DELETE CASCADE,
+            why        TEXT NOT NULL
+        );
         """
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_initial, _v2_overrides)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_initial, _v2_overrides_and_late)
 VERSION = len(MIGRATIONS)
 
 

@@ -181,6 +181,14 @@ def overrides(view: ClassView, lang: Lang) -> str:
     return f"<h3>{escape(labels.OVERRIDES_TITLE.get(lang))}</h3><ul>{items}</ul>"
 
 
+def late(view: ClassView, lang: Lang) -> str:
+    found = [r for r in view.rows if r.late]
+    if not found:
+        return ""
+    items = "".join(f"<li><b>{escape(r.student.id)}</b>: {escape(clean(r.late or ''))}</li>" for r in found)
+    return f"<h3>{escape(labels.LATE_TITLE.get(lang))}</h3><ul>{items}</ul>"
+
+
 def errors(view: ClassView, lang: Lang) -> str:
     failed = [r for r in view.rows if r.error]
     if not failed:
@@ -340,7 +348,7 @@ def page(view: ClassView, lang: Lang, generated: datetime | None = None) -> str:
             f'<p class="sub">{escape(subtitle(view, lang))}</p>',
             cards(view, lang),
             f'<section id="heatmap"><h2>{escape(labels.CLASS_TABLE.get(lang))}</h2>{heat_maps(view, lang)}'
-            f"{overrides(view, lang)}</section>",
+            f"{overrides(view, lang)}{late(view, lang)}</section>",
             errors(view, lang),
             f'<section id="stuck"><h2>{escape(labels.STUCK_TITLE.get(lang))}</h2>{stuck(view, lang)}</section>',
             f'<section id="mistakes"><h2>{escape(labels.DIAGNOSES_TITLE.get(lang))}</h2>{mistakes(view, lang)}'

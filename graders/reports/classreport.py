@@ -227,6 +227,15 @@ def overrides(view: ClassView, lang: Lang) -> list[RenderableType]:
     return [*lines, Text("")]
 
 
+def late(view: ClassView, lang: Lang) -> list[RenderableType]:
+    found = [r for r in view.rows if r.late]
+    if not found:
+        return []
+    lines: list[RenderableType] = [Text(labels.LATE_TITLE.get(lang), style="bold yellow")]
+    lines += [Text(f"  {r.student.id}: {clean(r.late or '')}", style="yellow") for r in found]
+    return [*lines, Text("")]
+
+
 def errors(view: ClassView, lang: Lang) -> list[RenderableType]:
     failed = [r for r in view.rows if r.error]
     if not failed:
@@ -255,6 +264,7 @@ def render(view: ClassView, lang: Lang, console: Console) -> None:
         Text(labels.CLASS_TABLE.get(lang), style="bold underline"), Text(""),
         *class_tables(view, lang),
         *overrides(view, lang),
+        *late(view, lang),
         *errors(view, lang),
         Text(labels.STUCK_TITLE.get(lang), style="bold underline"),
         stuck_table(view, lang),
@@ -315,6 +325,7 @@ def csv_rows(view: ClassView) -> list[list[str]]:
         notes = ["no submission"] if row.last_graded is None else (
             [f"could not be graded: {clean(row.error)}"] if row.error else [])
         notes += [f"{name} by hand: {clean(cell.override.reason)}" for name, cell in row.cells.items() if cell.override]
+        notes += [clean(row.late)] if row.late else []
         note = "; ".join(notes)
         rows.append([
             spreadsheet_safe(row.student.id, ID_FORMULA_STARTS), spreadsheet_safe(row.student.name),
