@@ -559,3 +559,9 @@ def test_deadline_grades_checkouts_as_they_stood_and_flags_late_work(tmp_path, c
         view = classview.load(book)
     rows = {r[0]: r for r in classreport.csv_rows(view)}
     assert "late" in rows["hw1-ann"][-1] and "late" in rows["cat"][-1]
+
+
+def test_the_graders_own_exercises_are_never_taken_for_untouched_stubs():
+    # In a student's clone of the release, exercises/ is their work: `grader grade .` grades it.
+    assert not discover.untouched(EXERCISES)
+    assert discover.locate(EXERCISES.parent).kind == "checkout"

@@ -110,7 +110,11 @@ def is_folder(path: Path) -> bool:
 
 
 def untouched(exercises: Path) -> bool:
-    """True when every exercise module in `exercises` is the stub as handed out."""
+    """True when every exercise module in `exercises` is the stub as handed out. Never for
+    the grader's own exercises/ (a student grading their own repository with `grader grade .`):
+    those are the student's work, and there is nothing else to compare them with."""
+    if exercises.resolve() == STUBS.resolve():
+        return False
     for module in sorted({(c.unit, c.module) for c in COMPONENTS.values()}):
         relative = Path(module[0], f"{module[1]}.py")
         mine, stub = exercises / relative, STUBS / relative
