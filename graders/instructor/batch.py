@@ -4,7 +4,7 @@
                  [--component NAME ...] [--force] [--time-limit S] ...
 
 The parent process (this module) only coordinates: it finds and prepares the submissions
-(sources.py), skips those already graded unchanged (gradebook.py), hands the rest to worker
+(discover.py; every entry of a folder is graded or named as no submission, with why), skips those already graded unchanged (gradebook.py), hands the rest to worker
 processes (pool.py), one per core by default, each with its own sandbox exactly as
 `grader grade` has, and records each report as it comes back. Every sandboxed worker is
 also denied every submission of the batch (its own is read from its private working copy),
