@@ -4,9 +4,10 @@
                  [--component NAME ...] [--force] [--time-limit S] ...
 
 The parent process (this module) only coordinates: it finds and prepares the submissions
-(discover.py; every entry of a folder is graded or named as no submission, with why), skips those already graded unchanged (gradebook.py), hands the rest to worker
-processes (pool.py), one per core by default, each with its own sandbox exactly as
-`grader grade` has, and records each report as it comes back. Every sandboxed worker is
+(discover.py; every entry of a folder is graded or named as no submission, with why), skips
+those already graded unchanged (gradebook.py), hands the rest to worker processes (pool.py),
+one per core by default, each with its own sandbox exactly as `grader grade` has, and
+records each report as it comes back. Every sandboxed worker is
 also denied every submission of the batch (its own is read from its private working copy),
 the roster, the gradebook and the results folder.
 """
