@@ -12,10 +12,12 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
 import textwrap
+import time
 import zipfile
 from pathlib import Path
 
@@ -565,3 +567,50 @@ def test_the_graders_own_exercises_are_never_taken_for_untouched_stubs():
     # In a student's clone of the release, exercises/ is their work: `grader grade .` grades it.
     assert not discover.untouched(EXERCISES)
     assert discover.locate(EXERCISES.parent).kind == "checkout"
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live (not zombie) process below `pid`, from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def test_sigterm_stops_the_batch_and_its_grading_processes(tmp_path):
+    folder = tmp_path / "class"
+    for name in ("ann", "ben", "cat"):
+        copy_reference(folder / name)
+    db = tmp_path / "gb.sqlite"
+    batch = subprocess.Popen([sys.executable, "-m", "graders", "batch", str(folder), "--db", str(db), "--workers",
+                              "1", "-c", "PositionalEncoder", "--lang", "en"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        seen: set[int] = set()
+        for _ in range(600):  # until the grading process has started its fork server
+            seen = descendants(batch.pid)
+            if len(seen) >= 2 or batch.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert len(seen) >= 2, "the batch never started grading"
+        batch.send_signal(signal.SIGTERM)
+        _, err = batch.communicate(timeout=120)
+    finally:
+        batch.kill()
+    assert batch.returncode == 130 and "interrupted" in err
+    for _ in range(100):  # the fork servers follow their worker (PR_SET_PDEATHSIG), promptly
+        if not (seen & descendants(1)):
+            break
+        time.sleep(0.1)
+    assert not (seen & descendants(1)), "grading processes outlived the batch"
+    with Gradebook(db) as book:  # consistent: whatever was finished is whole
+        assert all(a.error is None for a in book.attempts())

@@ -15,13 +15,15 @@ the roster, the gradebook and the results folder.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -390,6 +392,22 @@ def outcome_word(result: Result) -> Text:
     return labels.GRADED_BROKEN.format(count=len(broken)) if broken else labels.GRADED
 
 
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a job scheduler, a closed terminal's session) stops the batch as Ctrl-C
+    does: the pool kills its grading processes, whose fork servers die with them, and the
+    gradebook keeps every attempt that was finished. By default SIGTERM ends this process
+    alone, and its grading processes would finish their submissions first."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_batch(args: argparse.Namespace, console: Console) -> int:
     from ..cli import UsageError, settings_from, writable
 
@@ -422,7 +440,7 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
     secret += tuple(args.db.with_name(args.db.name + suffix) for suffix in ("-wal", "-shm"))
     start = time.monotonic()
     try:
-        with Gradebook(args.db) as gradebook:
+        with sigterm_as_interrupt(), Gradebook(args.db) as gradebook:
             if entries:
                 gradebook.add_students(e.student for e in entries)
             listener = ProgressListener(console, lang)
