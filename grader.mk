@@ -14,6 +14,9 @@ ARGS ?=
 # TRAIN=1: `make grade` also grades the training tasks (a minute each); TASK: what `make train` trains.
 TRAIN ?=
 TASK ?=
+# STRICT=1: `make grade` fails (exit status 1) unless every component has full marks, as CI wants.
+# Without it, a score short of full marks is the report's news, not make's "*** Error 1".
+STRICT ?=
 
 .PHONY: setup grade train clean
 
@@ -25,8 +28,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
+# The grader exits 0 at full marks, 1 short of them, 2 when it could not grade (bad input).
 grade: setup
-	$(PY) -m graders grade $(SUBMISSION) $(if $(TRAIN),--train) $(ARGS)
+	@status=0; $(PY) -m graders grade $(SUBMISSION) $(if $(TRAIN),--train) $(ARGS) || status=$$?; \
+	if [ $$status -eq 1 ] && [ -z "$(STRICT)" ]; then \
+	    echo "満点まであと少し：上の表を見てください。/ Not full marks yet: see the report above."; \
+	    exit 0; \
+	fi; \
+	exit $$status
 
 # Train one task's model from your components, e.g. `make train TASK=TransformerCalculator`.
 train: setup

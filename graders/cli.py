@@ -20,7 +20,7 @@ from . import secret
 from .catalogue import UNITS, UnknownComponent, select
 from .distribute.command import add_release
 from .i18n import LANGS, Lang, Text, default_lang
-from .instructor.commands import add_batch, add_report
+from .instructor.commands import add_batch, add_override, add_report
 from .notebooks.command import add_notebooks
 from .notebooks.reading import NotebookError
 from .notebooks.submission import is_notebook_submission, materialize, render_notes
@@ -28,7 +28,7 @@ from .sandbox.confine import Limits
 from .sandbox.settings import Settings
 from .sandbox.zygote import ForkServer
 from .secret import SecretError
-from .submissions import sources
+from .submissions import discover
 from .training.command import add_train
 
 
@@ -95,11 +95,9 @@ def submission_folder(paths: list[Path], lang: Lang, console: Console) -> Iterat
     submission = paths[0]
     if not submission.exists():
         raise UsageError(f"submission {submission} does not exist")
-    if sources.kind_of(submission) is None:
-        raise UsageError(f"{submission} is not a submission: give a folder laid out like exercises/, a checkout "
-                         "holding exercises/, a .zip of either, or notebooks")
     with tempfile.TemporaryDirectory(prefix="grader-submission-") as workdir:
-        prepared = sources.prepare(submission, Path(workdir))
+        # Found as `grader batch` and the Gradescope autograder find it (discover.py).
+        prepared = discover.prepare(submission, Path(workdir))
         if prepared.folder is None:
             raise UsageError(prepared.problem.get(lang) if prepared.problem else f"cannot use {submission}")
         render_notes(prepared.notes, lang, console)
@@ -207,7 +205,7 @@ def run_secret(args: argparse.Namespace, console: Console) -> int:
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_grade, add_list, add_train, add_notebooks, add_batch, add_report, add_release, add_secret,
+    add_grade, add_list, add_train, add_notebooks, add_batch, add_report, add_override, add_release, add_secret,
 ]
 
 

@@ -206,3 +206,18 @@ def test_git_commit_is_read_without_git(tmp_path):
     (git / "HEAD").write_text(commit + "\n")  # detached
     assert fingerprint.git_commit(checkout) == commit
     assert fingerprint.git_commit(tmp_path) is None
+
+
+def test_a_first_version_gradebook_gains_overrides(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    migrations.migrate(db, migrations.MIGRATIONS[:1])  # as the first grader left it
+    db.close()
+    with Gradebook(path) as book:  # opened by this grader: version 1 -> the latest
+        assert migrations.version(book.db) == migrations.VERSION >= 2
+        book.record(ALICE, REPORT, IDENTITY, source="s")
+        book.override("s001", "Embedder", 2.0, "late, agreed penalty", at=datetime(2026, 4, 7, tzinfo=UTC))
+        [given] = book.overrides()
+        assert (given.student_id, given.component, given.points, given.reason) == (
+            "s001", "Embedder", 2.0, "late, agreed penalty")
+        assert len(book.attempts()) == 1

@@ -15,7 +15,7 @@ from rich.console import Console
 from graders import results as r
 from graders.diagnoses import DIAGNOSES
 from graders.i18n import Lang, Text, same
-from graders.reports import clean, gradescope, junit, labels, terminal
+from graders.reports import classroom, clean, gradescope, junit, labels, terminal
 from graders.results import ComponentResult, GradeReport, Outcome, Status
 
 DIAGNOSED = "missing_scale"
@@ -276,3 +276,121 @@ def test_junit_xml_counts(tmp_path: Path) -> None:
 def test_clean_bounds_length_and_strips_controls() -> None:
     assert clean("a\x00b\x1b[0mc\r\n") == "abc"
     assert len(clean("x" * 10_000)) < 1100
+
+
+# --- GitHub Classroom: the reporter's three figures agree with the points ----------------------
+
+
+def reporter_figures(data: dict) -> tuple[float, float, float]:
+    """What classroom-resources/autograding-grading-reporter computes from one runner's payload:
+    the log table's score (entries passed / entries x max_score), the grand total's share of
+    entries passed, and the points it sends to Classroom (the sum of the entries' scores)."""
+    passed = sum(t["status"] == "pass" for t in data["tests"])
+    table = passed / len(data["tests"]) * (data["max_score"] or 1)
+    grand_total = passed / len(data["tests"])
+    classroom_points = sum(t["score"] for t in data["tests"])
+    return table, grand_total, classroom_points
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_classroom_figures_agree_with_partial_points(lang: Lang) -> None:
+    report = sample_report()  # weights 1, 2 and 1.5; one component partial
+    data = classroom.payload(report, lang)
+    table, grand_total, points = reporter_figures(data)
+    assert data["max_score"] == report.max_score
+    assert points == pytest.approx(report.score)
+    assert table == pytest.approx(report.score)
+    assert grand_total == pytest.approx(report.score / report.max_score)
+    # Each failed entry says why, on one line, in the language asked for.
+    failed = [t for t in data["tests"] if t["status"] == "fail"]
+    assert failed and all(t["message"] and "\n" not in t["message"] for t in failed)
+    why = next(t["message"] for t in failed if t["name"].startswith("scaled_dot_product_attention"))
+    assert DIAGNOSES[DIAGNOSED].message.get(lang) in why
+    assert ("値が pe[:L] と異なります" if lang == "ja" else "values differ") in why
+
+
+def test_classroom_falls_back_to_one_entry_per_test_when_points_are_too_fine() -> None:
+    odd = GradeReport("x", (component("Embedder", result("Embedder", "a", Outcome.PASSED, weight=1 / 997),
+                                      result("Embedder", "b", Outcome.FAILED, weight=3.0)),), ())
+    data = classroom.payload(odd, "en")
+    assert len(data["tests"]) == 2
+    assert sum(t["score"] for t in data["tests"]) == pytest.approx(odd.score, abs=1e-4)
+
+
+WORKFLOW = Path(__file__).resolve().parents[1] / "release" / ".github" / "workflows" / "classroom.yml"
+
+
+def test_classroom_workflow_follows_classrooms_template() -> None:
+    text = WORKFLOW.read_text()
+    triggers = text.split('"on":')[1].split("permissions:")[0]
+    assert {line.strip("- ").strip() for line in triggers.splitlines() if line.strip()} == {
+        "push", "repository_dispatch"}
+    assert "if: github.actor != 'github-classroom[bot]'" in text  # not the bot's own pushes
+    assert "name: Autograding Tests" in text  # the check the reporter looks up
+    runner = text.split("runners:")[1].split()[0]
+    assert f"{runner.upper()}_RESULTS: ${{{{ steps.grader.outputs.result }}}}" in text
+    assert text.index("Check that exercises/ is there") < text.index("python -m graders grade")
+
+
+def test_classroom_workflow_says_clearly_when_exercises_is_missing(tmp_path) -> None:
+    import subprocess
+
+    step = WORKFLOW.read_text().split("Check that exercises/ is there")[1].split("run: |")[1].split("- name:")[0]
+    script = "\n".join(line.strip() for line in step.splitlines())
+    missing = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert missing.returncode == 1
+    assert missing.stdout.startswith("::error") and "exercises/" in missing.stdout and "がありません" in missing.stdout
+    (tmp_path / "exercises").mkdir()
+    assert subprocess.run(["bash", "-c", script], cwd=tmp_path).returncode == 0
+
+
+def test_mismatch_messages_read_naturally_in_both_languages() -> None:
+    import torch
+
+    from graders.harness.checks import _mismatch
+
+    why = _mismatch((torch.ones(2), torch.zeros(2)), (torch.ones(2), torch.ones(2)), Text("the output", "出力"),
+                    1e-5, 1e-5)
+    assert why is not None
+    assert why.en.startswith("the output's item 2 differs")  # not "output[1]"
+    assert why.ja.startswith("出力の 2 番目の要素が参照実装")  # the particle joins the noun: not "出力 が"
+    shape = _mismatch(torch.ones(3), torch.ones(2), Text("the output", "出力"), 1e-5, 1e-5)
+    assert shape is not None and shape.ja.startswith("出力の形が")
+
+
+def test_a_syntax_error_points_at_the_students_file_not_pythons_import_machinery(tmp_path, monkeypatch) -> None:
+    import importlib
+
+    from graders.sandbox.worker import describe_error
+
+    (tmp_path / "broken_embedder.py").write_text("class Embedder(nn.Module:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(SyntaxError) as caught:
+        importlib.import_module("broken_embedder")
+    described = describe_error(caught.value)
+    assert "broken_embedder.py, line 1" in described["message"]
+    assert "frozen" not in described["where"] and "importlib" not in described["where"]
+
+
+@pytest.mark.parametrize(("status", "strict", "make_fails"), [
+    (0, "", False), (1, "", False), (1, "1", True), (2, "", True)])
+def test_make_grade_does_not_alarm_when_short_of_full_marks(tmp_path, status, strict, make_fails) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parents[1]
+    grader = tmp_path / "python"  # stands in for the grader: exits as it would
+    grader.write_text(f"#!/bin/sh\necho report\nexit {status}\n")
+    grader.chmod(0o755)
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / ".installed").touch()  # set up already (newer than pyproject.toml)
+    done = subprocess.run(["make", "-s", "-C", str(root), "-f", "grader.mk", "grade", f"VENV={venv}", f"PY={grader}",
+                           f"STRICT={strict}"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode != 0) == make_fails, done
+    assert "report" in done.stdout
+    assert ("Not full marks yet" in done.stdout) == (status == 1 and not strict)
+    if not make_fails:
+        assert "Error" not in done.stdout + done.stderr

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import pytest
 import torch
 
-from ..i18n import Text, same
+from ..i18n import Text
 from ..sandbox.client import StudentError
 
 OUTPUT = Text("the output", "出力")
@@ -80,9 +80,9 @@ class Versus:
     expected: Text  # labels the other value
 
 
-REFERENCE = Versus(Text(" differs from the reference", " が参照実装と一致しません"), Text("expected", "期待値"))
+REFERENCE = Versus(Text(" differs from the reference", "が参照実装と一致しません"), Text("expected", "期待値"))
 # Property tests compare the student's code with itself (causality, eval-mode determinism).
-ITSELF = Versus(Text(" differs between the two calls", " が2回の呼び出しで一致しません"),
+ITSELF = Versus(Text(" differs between the two calls", "が2回の呼び出しで一致しません"),
                 Text("the other call gave", "もう一方の呼び出しでは"))
 
 
@@ -94,46 +94,46 @@ def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float,
             got = describe(actual)
             return what + Text(
                 f" should be a {type(expected).__name__} of {len(expected)} items; got {got.en}",
-                f" は {len(expected)} 要素の {type(expected).__name__} のはずですが、{got.ja}が返りました",
+                f"は {len(expected)} 要素の {type(expected).__name__} のはずですが、{got.ja}が返りました",
             )
         for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
-            why = _mismatch(a, e, what + same(f"[{i}]"), atol, rtol, versus)
+            why = _mismatch(a, e, what + Text(f"'s item {i + 1}", f"の {i + 1} 番目の要素"), atol, rtol, versus)
             if why:
                 return why
         return None
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             got = describe(actual)
-            return what + Text(f" should be a dict; got {got.en}", f" は dict のはずですが、{got.ja}が返りました")
+            return what + Text(f" should be a dict; got {got.en}", f"は dict のはずですが、{got.ja}が返りました")
         for key, e in expected.items():
             if key not in actual:
                 return what + Text(f": {key} is missing", f"：{key} がありません")
             if actual[key] is None and e is not None:
                 return what + Text(f": nothing reached {key}", f"：{key} に何も届いていません")
-            why = _mismatch(actual[key], e, what + same(f" [{key}]"), atol, rtol, versus)
+            why = _mismatch(actual[key], e, what + Text(f" [{key}]", f"[{key}]"), atol, rtol, versus)
             if why:
                 return why
         return None
     if expected is not None and not isinstance(expected, (torch.Tensor, *PLAIN_TYPES)):
         got = describe(actual)  # the student's own object, compared with itself: only a tensor is right
-        return what + Text(f" should be a tensor; got {got.en}", f" はテンソルのはずですが、{got.ja}が返りました")
+        return what + Text(f" should be a tensor; got {got.en}", f"はテンソルのはずですが、{got.ja}が返りました")
     if not isinstance(expected, torch.Tensor):
         if isinstance(actual, torch.Tensor) or type(actual) is not type(expected):
             got, kind = describe(actual), describe(expected)
-            return what + Text(f" should be {kind.en}; got {got.en}", f" は{kind.ja}のはずですが、{got.ja}が返りました")
+            return what + Text(f" should be {kind.en}; got {got.en}", f"は{kind.ja}のはずですが、{got.ja}が返りました")
         return None if actual == expected else what + Text(
-            f" is {actual!r}; expected {expected!r}", f" が {actual!r} です（期待値 {expected!r}）"
+            f" is {actual!r}; expected {expected!r}", f"が {actual!r} です（期待値 {expected!r}）"
         )
     if not isinstance(actual, torch.Tensor):
         got = describe(actual)
         return what + Text(
             f" should be a tensor of shape {shape(expected)}; got {got.en}",
-            f" は形 {shape(expected)} のテンソルのはずですが、{got.ja}が返りました",
+            f"は形 {shape(expected)} のテンソルのはずですが、{got.ja}が返りました",
         )
     if actual.shape != expected.shape:
         return what + Text(
             f" has shape {shape(actual)}; expected {shape(expected)}",
-            f" の形が {shape(actual)} です（期待される形 {shape(expected)}）",
+            f"の形が {shape(actual)} です（期待される形 {shape(expected)}）",
         )
     if not expected.is_floating_point():
         wrong = (actual.to(expected.dtype) != expected) if not actual.is_floating_point() else (
@@ -145,13 +145,13 @@ def _mismatch(actual: Any, expected: Any, what: Text, atol: float, rtol: float,
         got, other = actual[index].item(), expected[index].item()
         return what + Text(
             f" differs at index {list(index)}: got {got}, {versus.expected.en} {other}",
-            f" がインデックス {list(index)} で違います：{got}（{versus.expected.ja} {other}）",
+            f"がインデックス {list(index)} で違います：{got}（{versus.expected.ja} {other}）",
         )
     a, e = actual.double(), expected.double()
     if torch.isnan(a).any() and not torch.isnan(e).any():
         index = [int(i) for i in torch.isnan(a).nonzero()[0]]
         return what + Text(f" contains NaN (first at index {index})",
-                           f" に NaN があります（最初はインデックス {index}）")
+                           f"に NaN があります（最初はインデックス {index}）")
     diff = (a - e).abs().nan_to_num(nan=0.0)
     bad = ~torch.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
     if not bad.any():

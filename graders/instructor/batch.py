@@ -1,12 +1,13 @@
 """`grader batch`: grade a whole class in parallel and keep every attempt in the gradebook.
 
-    grader batch SOURCES... [--roster FILE] [--db PATH] [--json-dir DIR] [--workers N]
+    grader batch SOURCES... [--roster FILE] [--db PATH] [--json-dir DIR] [--feedback-dir DIR] [--workers N]
                  [--component NAME ...] [--force] [--time-limit S] ...
 
 The parent process (this module) only coordinates: it finds and prepares the submissions
-(sources.py), skips those already graded unchanged (gradebook.py), hands the rest to worker
-processes (pool.py), one per core by default, each with its own sandbox exactly as
-`grader grade` has, and records each report as it comes back. Every sandboxed worker is
+(discover.py; every entry of a folder is graded or named as no submission, with why), skips
+those already graded unchanged (gradebook.py), hands the rest to worker processes (pool.py),
+one per core by default, each with its own sandbox exactly as `grader grade` has, and
+records each report as it comes back. Every sandboxed worker is
 also denied every submission of the batch (its own is read from its private working copy),
 the roster, the gradebook and the results folder.
 """
@@ -14,13 +15,17 @@ the roster, the gradebook and the results folder.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -38,11 +43,12 @@ from rich.text import Text as RichText
 
 from .. import secret
 from ..catalogue import Component, select
-from ..i18n import Lang
-from ..results import GradeReport
+from ..i18n import Lang, Text
+from ..results import GradeReport, Status
 from ..sandbox.settings import Settings, wall_limit
-from ..submissions import fingerprint, sources
-from . import labels, roster
+from ..submissions import deadline as deadline_of
+from ..submissions import discover, fingerprint, sources
+from . import labels, roster, similarity
 from .codec import CodecError, report_from_json
 from .gradebook import Gradebook, Identity
 from .migrations import GradebookError
@@ -51,6 +57,7 @@ from .roster import Student
 from .worker import settings_to_json
 
 MAX_TIMEOUTS_PER_COMPONENT = 2  # runner.MAX_TIMEOUTS (not imported: runner imports torch)
+DID_NOT_RUN = (Status.ERROR, Status.TIMEOUT, Status.LIMIT)
 WORKER_SLACK_S = 30.0  # per component: forks, restarts and the reference's own time
 
 
@@ -60,6 +67,7 @@ class Planned:
 
     student: Student
     source: Path
+    lang: Lang | None = None  # the student's language for feedback, when the roster says
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ class Result:
     seconds: float = 0.0
     score: float = 0.0
     max_score: float = 0.0
+    late: str | None = None  # why it counts as late (`--deadline`)
 
 
 class Listener:
@@ -84,25 +93,50 @@ class Listener:
     def end(self) -> None: ...
 
 
-def plan(paths: list[Path], entries: list[roster.Entry]) -> tuple[list[Planned], list[Path]]:
-    """Each submission with its student (from the roster, else named after the folder or
-    zip); also the submissions that are not in the roster. ValueError on a student twice."""
+@dataclass(frozen=True)
+class Plan:
+    """What a batch will do: the submissions to grade (with those that are none, whose owner
+    gets the reason instead of a grade), and what it will only list."""
+
+    planned: list[Planned]
+    strangers: list[Path]  # not in the roster: named after the submission
+    ignored: list[discover.Rejected]  # hidden files, and entries of students who have a submission
+
+
+def plan(paths: list[Path], entries: list[roster.Entry], each_one: bool = False) -> Plan:
+    """Each entry of the sources with its student (from the roster, else named after the
+    folder or archive). Entries that are no submission are planned too, so that their student
+    is told why (an error attempt), unless that student has a real submission or the entry is
+    a hidden file. `each_one`: every path is one student's submission (a roster's paths), never
+    a folder of them. SourceError on a student with two submissions."""
+    found, rejected = discover.survey(paths, each_one)
     planned: list[Planned] = []
     strangers: list[Path] = []
+    ignored = [r for r in rejected if r.hidden]
     owner: dict[str, Path] = {}
-    for path in sources.find(paths):
+
+    def planned_for(path: Path) -> Planned:
         entry = roster.match(entries, path) if entries else None
-        if entry is None:
-            student = Student(path.name.removesuffix(".zip").removesuffix(".ZIP"))
-            if entries:
-                strangers.append(path)
+        if entry is not None:
+            return Planned(entry.student, path, entry.lang)
+        if entries:
+            strangers.append(path)
+        return Planned(Student(discover.submission_name(path)), path)
+
+    for path in found:
+        p = planned_for(path)
+        if p.student.id in owner:
+            raise sources.SourceError(f"two submissions for student {p.student.id}: {owner[p.student.id]} and {path}")
+        owner[p.student.id] = path
+        planned.append(p)
+    for rejection in (r for r in rejected if not r.hidden):
+        p = planned_for(rejection.path)
+        if p.student.id in owner:
+            ignored.append(rejection)
         else:
-            student = entry.student
-        if student.id in owner:
-            raise sources.SourceError(f"two submissions for student {student.id}: {owner[student.id]} and {path}")
-        owner[student.id] = path
-        planned.append(Planned(student, path))
-    return planned, strangers
+            owner[p.student.id] = rejection.path
+            planned.append(p)
+    return Plan(planned, strangers, ignored)
 
 
 def task_timeout(components: list[Component], settings: Settings) -> float:
@@ -154,9 +188,11 @@ def run(
     roots: tuple[Path, ...] = (),
     hidden: tuple[Path, ...] = (),
     json_dir: Path | None = None,
+    feedback_dir: Path | None = None,
     lang: Lang = "en",
     listener: Listener | None = None,
     prepared_hook: Callable[[Planned, sources.Prepared], None] | None = None,
+    deadline: datetime | None = None,
 ) -> list[Result]:
     """Grade every planned submission; results in the order planned.
 
@@ -176,7 +212,12 @@ def run(
         os.chmod(root, 0o700)  # the grader's alone: a worker sees only its own copy, bound into its root
         staging = root / "submissions"
         staging.mkdir(mode=0o700)
-        prepared = [sources.prepare(p.source, staging / str(i)) for i, p in enumerate(planned)]
+        prepared: list[sources.Prepared] = []
+        lates: list[str | None] = []
+        for i, p in enumerate(planned):
+            ready, late = prepare(p, staging / str(i), deadline)
+            prepared.append(ready)
+            lates.append(late.get(lang) if late else None)
         secret_paths = [str(p) for p in secrets(planned, roots, hidden, staging, keep=[fingerprint.ROOT, root])]
 
         results: dict[int, Result] = {}
@@ -187,14 +228,19 @@ def run(
                 prepared_hook(p, ready)
             identity = Identity(ready.content_hash, grader, names)
             if ready.folder is None:
-                error = (ready.problem.get(lang) if ready.problem else "cannot be graded")
+                error = (ready.problem or labels.CANNOT_USE).get(lang)
                 if gradebook is not None:
                     gradebook.record_error(p.student, error, identity, source=str(p.source))
+                if feedback_dir is not None:
+                    write_feedback(None, feedback_dir, p, (ready.problem or labels.CANNOT_USE).get(p.lang or lang),
+                                   p.lang or lang)
                 results[i] = Result(p.student, p.source, "error", error=error)
                 listener.finished(results[i])
                 continue
             previous = gradebook.find(p.student.id, identity) if gradebook is not None and not force else None
             if previous is not None:
+                if feedback_dir is not None and gradebook is not None:
+                    write_feedback(gradebook.report(previous), feedback_dir, p, None, p.lang or lang)
                 results[i] = Result(p.student, p.source, "unchanged", score=previous.score,
                                     max_score=previous.max_score)
                 listener.finished(results[i])
@@ -221,20 +267,23 @@ def run(
                 try:
                     report = report_from_json(reply["report"])
                 except (CodecError, KeyError) as e:
-                    error = f"the grading process sent an unreadable report ({e})"
+                    error = f"unreadable report ({e})"
             if report is None:
-                error = error or "no report"
+                # The pool's reasons (died, hung, ...) are technical details, kept as they are.
+                error = labels.PROCESS_FAILED.format(detail=error or "no report").get(lang)
                 if gradebook is not None:
                     gradebook.record_error(p.student, error, identity, source=str(p.source), commit=ready.commit)
                 results[i] = Result(p.student, p.source, "error", error=error, seconds=seconds)
             else:
                 if gradebook is not None:
                     gradebook.record(p.student, report, identity, source=str(p.source), commit=ready.commit,
-                                     replace=force)
+                                     replace=force, late=lates[i])
                 if json_dir is not None:
                     write_json(report, json_dir, p.student, lang)
+                if feedback_dir is not None:
+                    write_feedback(report, feedback_dir, p, None, p.lang or lang)
                 results[i] = Result(p.student, p.source, "graded", report=report, seconds=seconds,
-                                    score=report.score, max_score=report.max_score)
+                                    score=report.score, max_score=report.max_score, late=lates[i])
             listener.finished(results[i])
 
         if tasks:
@@ -243,6 +292,17 @@ def run(
         return [results[i] for i in range(len(planned))]
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def prepare(planned: Planned, workdir: Path, deadline: datetime | None) -> tuple[sources.Prepared, Text | None]:
+    """The submission made gradable (as of the deadline, when there is one), and why it is late."""
+    if deadline is None:
+        return discover.prepare(planned.source, workdir), None
+    as_of = deadline_of.as_of(planned.source, deadline, workdir / "as-of-deadline")
+    if as_of.problem is not None:
+        return sources.Prepared(None, discover.identity_hash(planned.source), problem=as_of.problem), None
+    ready = discover.prepare(as_of.path or planned.source, workdir)
+    return dataclasses.replace(ready, commit=as_of.commit or ready.commit), as_of.late
 
 
 def safe_filename(student_id: str) -> str:
@@ -255,6 +315,19 @@ def write_json(report: GradeReport, folder: Path, student: Student, lang: Lang) 
     from ..reports import gradescope
 
     gradescope.write(report, folder / f"{safe_filename(student.id)}.json", lang)
+
+
+def write_feedback(report: GradeReport | None, folder: Path, planned: Planned, problem: str | None,
+                   lang: Lang) -> None:
+    """The student's feedback file: their report, or why their submission could not be graded."""
+    from ..reports import feedback
+
+    who = " ".join(part for part in (planned.student.id, planned.student.name) if part)
+    path = folder / f"{safe_filename(planned.student.id)}.md"
+    if report is not None:
+        feedback.write(report, path, who, lang)
+    else:
+        feedback.write_problem(problem or "", path, who, lang)
 
 
 # --- the command line (parser: commands.py) -----------------------------------------------------
@@ -295,10 +368,12 @@ def result_line(result: Result, lang: Lang) -> RichText:
         return RichText("= " + labels.UNCHANGED_LINE.format(**fields).get(lang), style="dim")
     full = result.report is not None and result.report.full_marks
     style = "green" if full else ("yellow" if result.score > 0 else "red")
-    return RichText("✓ " + labels.GRADED_LINE.format(**fields, seconds=result.seconds).get(lang), style=style)
+    late = f" ({result.late})" if result.late else ""
+    return RichText("✓ " + labels.GRADED_LINE.format(**fields, seconds=result.seconds).get(lang) + late, style=style)
 
 
 def summary_table(results: list[Result], lang: Lang) -> Table:
+    """One row per student, in id order (the lines above it came in finishing order)."""
     from ..reports import points
 
     table = Table(show_edge=False, pad_edge=False)
@@ -306,13 +381,39 @@ def summary_table(results: list[Result], lang: Lang) -> Table:
     table.add_column(labels.NAME.get(lang))
     table.add_column(labels.SCORE.get(lang), justify="right")
     table.add_column(labels.RESULT.get(lang))
-    words = {"graded": labels.GRADED, "unchanged": labels.UNCHANGED, "error": labels.FAILED}
-    for r in results:
+    for r in sorted(results, key=lambda r: r.student.id):
         style = "bold red" if r.status == "error" else ("dim" if r.status == "unchanged" else "")
         score = "" if r.status == "error" else f"{points(r.score)}/{points(r.max_score)}"
         table.add_row(RichText(r.student.id), RichText(r.student.name), score,
-                      RichText(words[r.status].get(lang), style=style))
+                      RichText(outcome_word(r).get(lang), style=style))
     return table
+
+
+def outcome_word(result: Result) -> Text:
+    """"graded", or "graded: 2 components did not run" when a syntax error, a crash or a
+    timeout is what the score shows."""
+    if result.status == "unchanged":
+        return labels.UNCHANGED
+    if result.status == "error":
+        return labels.FAILED
+    broken = [c for c in result.report.components if c.status in DID_NOT_RUN] if result.report else []
+    return labels.GRADED_BROKEN.format(count=len(broken)) if broken else labels.GRADED
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a job scheduler, a closed terminal's session) stops the batch as Ctrl-C
+    does: the pool kills its grading processes, whose fork servers die with them, and the
+    gradebook keeps every attempt that was finished. By default SIGTERM ends this process
+    alone, and its grading processes would finish their submissions first."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_batch(args: argparse.Namespace, console: Console) -> int:
@@ -322,10 +423,11 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     writable(args.db)
-    if args.json_dir is not None:
-        writable(args.json_dir)
-        if args.json_dir.exists() and not args.json_dir.is_dir():
-            raise UsageError(f"--json-dir {args.json_dir} is not a folder")
+    for option, folder in (("--json-dir", args.json_dir), ("--feedback-dir", args.feedback_dir)):
+        if folder is not None:
+            writable(folder)
+            if folder.exists() and not folder.is_dir():
+                raise UsageError(f"{option} {folder} is not a folder")
     settings = settings_from(args)
     components = select(args.component)
     try:
@@ -335,28 +437,38 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
         if not paths:
             raise UsageError("give the submissions to grade (folders, checkouts, .zip files, notebook folders), "
                              "or a roster with a path column")
-        planned, strangers = plan(paths, entries)
+        # A roster's paths name one submission each; a folder given is a folder of them.
+        batch_plan = plan(paths, entries, each_one=not args.sources)
     except (roster.RosterError, sources.SourceError) as e:
         raise UsageError(str(e)) from None
-    if args.json_dir is not None:
-        args.json_dir.mkdir(exist_ok=True)
+    for folder in (args.json_dir, args.feedback_dir):
+        if folder is not None:
+            folder.mkdir(exist_ok=True)
     try:
         inputs = secret.fingerprint(secret.hidden_key())
     except secret.SecretError as e:
         raise UsageError(e.text.get(lang)) from None
     console.print(secret.note(inputs, reference=True).get(lang), style="bold", highlight=False)
-    private = tuple(p for p in (args.roster, args.db, args.json_dir) if p is not None)
+    private = tuple(p for p in (args.roster, args.db, args.json_dir, args.feedback_dir) if p is not None)
     private += tuple(args.db.with_name(args.db.name + suffix) for suffix in ("-wal", "-shm"))
     start = time.monotonic()
     try:
-        with Gradebook(args.db) as gradebook:
+        with sigterm_as_interrupt(), Gradebook(args.db) as gradebook:
             if entries:
                 gradebook.add_students(e.student for e in entries)
             listener = ProgressListener(console, lang)
             notes = NotesPrinter(console, lang)
-            results = run(planned, components, gradebook, settings, args.workers, force=args.force,
-                          roots=tuple(paths), hidden=private, json_dir=args.json_dir, lang=lang, listener=listener,
-                          prepared_hook=notes)
+            similar = similarity.Collector()
+
+            def prepared(planned: Planned, ready: sources.Prepared) -> None:
+                notes(planned, ready)
+                if ready.folder is not None:
+                    similar.add(planned.student.id, ready.folder)
+
+            results = run(batch_plan.planned, components, gradebook, settings, args.workers, force=args.force,
+                          roots=tuple(paths), hidden=private, json_dir=args.json_dir,
+                          feedback_dir=args.feedback_dir, lang=lang, deadline=args.deadline, listener=listener,
+                          prepared_hook=prepared)
     except GradebookError as e:
         raise UsageError(str(e)) from None
     elapsed = time.monotonic() - start
@@ -369,14 +481,24 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
         errors=len(errors), seconds=elapsed, workers=min(args.workers, max(len(graded), 1)),
         per=elapsed / max(len(graded), 1),
     ).get(lang))
-    submitted = {p.student.id for p in planned}
+    for rejection in batch_plan.ignored:
+        console.print(RichText(labels.IGNORED.format(path=rejection.path.name, why=rejection.why.get(lang)).get(lang),
+                               style="dim"))
+    submitted = {p.student.id for p in batch_plan.planned}
     missing = [e.student.id for e in entries if e.student.id not in submitted]
     if missing:
         console.print(RichText(labels.MISSING.format(count=len(missing), ids=", ".join(missing)).get(lang),
                                style="yellow"))
-    if strangers:
-        console.print(RichText(labels.NOT_IN_ROSTER.format(ids=", ".join(p.name for p in strangers)).get(lang),
+    if batch_plan.strangers:
+        names = ", ".join(p.name for p in batch_plan.strangers)
+        console.print(RichText(labels.NOT_IN_ROSTER.format(ids=names).get(lang),
                                style="yellow"))
+    pairs = similar.pairs()
+    if pairs:
+        console.print(RichText(labels.SIMILAR_TITLE.get(lang), style="magenta"))
+        for pair in pairs:
+            console.print(RichText(labels.SIMILAR_LINE.format(first=pair.first, second=pair.second, module=pair.module,
+                                                              shared=pair.shared, share=pair.share).get(lang)))
     console.print(RichText(labels.GRADEBOOK_AT.format(path=str(args.db)).get(lang), style="dim"))
     return 1 if errors else 0
 

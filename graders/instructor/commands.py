@@ -1,5 +1,5 @@
-"""The instructor's subcommands as the command line registers them: `grader batch` and
-`grader report`.
+"""The instructor's subcommands as the command line registers them: `grader batch`,
+`grader report` and `grader override`.
 
 Only the argument parsers live here; each command's code is imported when it runs, so that
 `grader grade` and `grader list` do not pay for the batch's and the report's imports.
@@ -8,6 +8,7 @@ Only the argument parsers live here; each command's code is imported when it run
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -29,6 +30,8 @@ def add_batch(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
                    help="the gradebook (SQLite; default: %(default)s)")
     p.add_argument("--json-dir", type=Path, metavar="DIR", help="also write each student's results.json here")
+    p.add_argument("--feedback-dir", type=Path, metavar="DIR",
+                   help="also write each student's feedback here, as Markdown in their language")
     p.add_argument("--workers", type=int, default=usable_cores(), metavar="N",
                    help="grading processes in parallel, never more cores' worth than there are "
                         "(default: the number of cores, %(default)s)")
@@ -36,8 +39,20 @@ def add_batch(sub: argparse._SubParsersAction) -> None:
                    help="grade only this component (repeatable)")
     p.add_argument("--force", action="store_true",
                    help="grade again submissions that are unchanged since their last attempt")
+    p.add_argument("--deadline", type=deadline, metavar="WHEN",
+                   help='grade checkouts as of this time ("2026-04-10 23:59", local time, or ISO 8601) and flag '
+                        "late submissions")
     add_limits(p)
     p.set_defaults(run=run_batch)
+
+
+def deadline(text: str) -> datetime:
+    """'2026-04-10 23:59' (local time) or ISO 8601 with an offset."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date and time: {text!r} (e.g. 2026-04-10 23:59)") from None
+    return moment if moment.tzinfo else moment.astimezone()
 
 
 def run_batch(args: argparse.Namespace, console: Console) -> int:
@@ -59,3 +74,21 @@ def run_report(args: argparse.Namespace, console: Console) -> int:
     from .report import run_report
 
     return run_report(args, console)
+
+
+def add_override(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("override", help="give a student's component points by hand, with the reason")
+    p.add_argument("student", help="the student's id in the gradebook")
+    p.add_argument("component", help="the component, e.g. MultiHeadAttention")
+    p.add_argument("points", nargs="?", type=float, help="the points to give (omit with --clear)")
+    p.add_argument("--reason", required=True, help="why: kept in the gradebook and shown in the reports")
+    p.add_argument("--clear", action="store_true", help="hand the component back to the grader's points")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
+                   help="the gradebook written by `grader batch` (default: %(default)s)")
+    p.set_defaults(run=run_override)
+
+
+def run_override(args: argparse.Namespace, console: Console) -> int:
+    from .override import run_override
+
+    return run_override(args, console)

@@ -65,6 +65,17 @@ class Attempt:
 
 
 @dataclass(frozen=True)
+class Override:
+    """Points an instructor gave a student's component by hand, and why (None: cleared)."""
+
+    student_id: str
+    component: str
+    points: float | None
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Identity:
     """What makes an attempt a duplicate of another (see fingerprint.py)."""
 
@@ -164,6 +175,7 @@ class Gradebook:
         commit: str | None = None,
         at: datetime | None = None,
         replace: bool = False,
+        late: str | None = None,
     ) -> int | None:
         """Store a graded attempt; its id, or None when the same attempt is already there.
         With `replace`, an existing identical attempt is replaced (a forced regrade)."""
@@ -184,6 +196,8 @@ class Gradebook:
             if cursor.rowcount == 0:
                 return None
             attempt = int(cursor.lastrowid or 0)
+            if late:
+                db.execute("INSERT INTO late (attempt_id, why) VALUES (?, ?)", (attempt, late))
             db.executemany(
                 "INSERT INTO results (attempt_id, position, unit, component, test, title_en, title_ja, weight, "
                 "hidden, outcome, score, diagnosis, message_en, message_ja) "
@@ -269,6 +283,25 @@ class Gradebook:
             if attempt_id in flags:
                 flags[attempt_id].append((component, Finding(file, line, reason, detail)))
         return {i: _report(wanted[i], tests[i], flags[i]) for i in wanted}
+
+
+    # -- overrides ------------------------------------------------------------------------------
+
+    def override(self, student_id: str, component: str, points: float | None, reason: str,
+                 at: datetime | None = None) -> None:
+        """Give `points` to a student's component by hand (None: back to the grader's)."""
+        with self._write() as db:
+            db.execute("INSERT INTO overrides (student_id, component, points, reason, at) VALUES (?, ?, ?, ?, ?)",
+                       (student_id, component, points, reason, timestamp(at or now())))
+
+    def late(self) -> dict[int, str]:
+        """Why each late attempt is late (`grader batch --deadline`), by attempt id."""
+        return dict(self.db.execute("SELECT attempt_id, why FROM late").fetchall())
+
+    def overrides(self) -> list[Override]:
+        """Every override ever given, oldest first (the latest per component is in force)."""
+        rows = self.db.execute("SELECT student_id, component, points, reason, at FROM overrides ORDER BY at, id")
+        return [Override(s, c, p, r, datetime.fromisoformat(a)) for s, c, p, r, a in rows]
 
 
 def _attempt(row: tuple) -> Attempt:

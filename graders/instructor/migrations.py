@@ -106,7 +106,31 @@ def _v2_review_flags(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_initial, _v2_review_flags)
+def _v3_overrides_and_late(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        -- Points an instructor gives by hand (`grader override`), with the reason. The latest
+        -- row for a student's component wins; points NULL hands it back to the grader.
+        CREATE TABLE overrides (
+            id         INTEGER PRIMARY KEY,
+            student_id TEXT NOT NULL REFERENCES students(id),
+            component  TEXT NOT NULL,
+            points     REAL,
+            reason     TEXT NOT NULL,
+            at         TEXT NOT NULL         -- ISO 8601, UTC
+        );
+        CREATE INDEX overrides_by_student ON overrides(student_id, component, at);
+        -- Attempts graded with `grader batch --deadline` that came late, and why.
+        CREATE TABLE late (
+            attempt_id INTEGER PRIMARY KEY REFERENCES attempts(id) ON DELETE CASCADE,
+            why        TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_initial, _v2_review_flags, _v3_overrides_and_late)
 VERSION = len(MIGRATIONS)
 
 

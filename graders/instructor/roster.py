@@ -5,6 +5,8 @@ GitHub Classroom's export work too):
 
 * id: `id`, `student_id`, `identifier`, `学籍番号` (required);
 * name: `name`, `氏名`, `名前` (optional);
+* lang: `lang`, `language`, `言語` (optional): `ja` or `en`, the language of the student's
+  feedback files (`grader batch --feedback-dir`); empty: the batch's `--lang`;
 * where the submission is, either
   `path` (`folder`, `submission`): a folder, checkout, zip or notebook folder, relative to the
   roster file, or `repository` (`repo`, `github_username`): matched against the names of the
@@ -20,10 +22,14 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import LANGS, Lang
+from ..submissions.discover import submission_name
+
 ID_COLUMNS = ("id", "student_id", "identifier", "学籍番号")
 NAME_COLUMNS = ("name", "氏名", "名前")
 PATH_COLUMNS = ("path", "folder", "submission")
 REPOSITORY_COLUMNS = ("repository", "repo", "github_username")
+LANG_COLUMNS = ("lang", "language", "言語")
 MAX_ROWS = 10_000
 
 
@@ -42,6 +48,7 @@ class Entry:
     student: Student
     path: Path | None = None  # resolved against the roster's folder
     repository: str = ""  # a name to match against the sources' names
+    lang: Lang | None = None  # the student's language, when the roster says
 
     @property
     def repository_name(self) -> str:
@@ -75,6 +82,7 @@ def read(path: Path) -> list[Entry]:
     name_column = _column(header, NAME_COLUMNS)
     path_column = _column(header, PATH_COLUMNS)
     repository_column = _column(header, REPOSITORY_COLUMNS)
+    lang_column = _column(header, LANG_COLUMNS)
     entries: list[Entry] = []
     seen: set[str] = set()
     for line, row in enumerate(reader, start=2):
@@ -91,7 +99,11 @@ def read(path: Path) -> list[Entry]:
         name = (row.get(name_column) or "").strip() if name_column else ""
         where = (row.get(path_column) or "").strip() if path_column else ""
         repository = (row.get(repository_column) or "").strip() if repository_column else ""
-        entries.append(Entry(Student(student_id, name), (path.parent / where) if where else None, repository))
+        lang = (row.get(lang_column) or "").strip().lower() if lang_column else ""
+        if lang and lang not in LANGS:
+            raise RosterError(f"roster {path}, line {line}: language {lang!r} is not one of {', '.join(LANGS)}")
+        entries.append(Entry(Student(student_id, name), (path.parent / where) if where else None, repository,
+                             lang or None))  # type: ignore[arg-type]
     return entries
 
 
@@ -102,7 +114,7 @@ def match(entries: list[Entry], source: Path) -> Entry | None:
     for entry in entries:
         if entry.path is not None and entry.path.resolve() == resolved:
             return entry
-    name = source.name.removesuffix(".zip")
+    name = submission_name(source)
     for exact in (True, False):
         found = [e for e in entries if _names_match(e, name, exact)]
         if len(found) == 1:

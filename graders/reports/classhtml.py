@@ -6,10 +6,15 @@ attachment. All text is HTML text (tables, headings, the charts' labels too), so
 drawn by the reader's own fonts; the font list names the usual Japanese fonts of Windows,
 macOS and Linux before the generic fallback.
 
-Sections: summary figures, the heat map (the class table, each cell coloured by the share of
-points, hover for status and points), submissions that could not be graded, where the class
-is stuck (table and status chart), the most frequent mistakes, progress over time (chart
-and table). Every value from the gradebook is escaped.
+Sections: summary figures, the heat map (the class table, each cell coloured by its status
+and showing the share of points; hover, or tap on a phone (a <details>), for the points and
+what is wrong and why), submissions that could not be graded, where the class is stuck
+(the components someone is stuck on, and the status chart), the most frequent mistakes and
+the undiagnosed failures, progress over time (chart and table), and a page per student.
+Every value from the gradebook is escaped.
+
+On a phone the heat map scrolls sideways under a pinned column of ids and names, and the
+charts keep their size (scrolling too) instead of shrinking their text to a few pixels.
 """
 
 from __future__ import annotations
@@ -20,14 +25,15 @@ from pathlib import Path
 
 from graders.i18n import Lang
 from graders.instructor import labels
-from graders.instructor.classview import Cell, ClassView, Row
-from graders.results import Status
+from graders.instructor.classview import Cell, ClassView, Row, Try
+from graders.results import ComponentResult, Outcome, Status
 from graders.review import REASONS
 
 from . import clean, points, status_label, unit_title
-from .classcharts import progress_chart, status_chart, strip_ids
-from .classreport import diagnosis_text, percent, subtitle, units
-from .labels import FIX, STATUS
+from .classcharts import COLOURS, GROUP_LABELS, STATUS_GROUP, progress_chart, status_chart, strip_ids
+from .classreport import diagnosis_text, overridden, override_line, percent, subtitle, undiagnosed_text, units
+from .labels import FIX
+from .labels import OUTCOME as STATUS_OUTCOME
 
 FONTS = ('system-ui, -apple-system, "Segoe UI", "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic UI", '
          '"Yu Gothic", Meiryo, "Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", sans-serif')
@@ -44,6 +50,16 @@ table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 th, td { padding: 0.25rem 0.5rem; border: 1px solid #e0e0e0; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .heat td.cell { text-align: center; min-width: 2.4rem; font-variant-numeric: tabular-nums; }
+.heat td.cell summary { list-style: none; cursor: pointer; }
+.heat td.cell summary::-webkit-details-marker { display: none; }
+.heat td.cell summary:focus-visible { outline: 2px solid #1565c0; }
+.heat td.cell .tip { width: 16rem; text-align: left; font-size: 0.85rem; white-space: normal; padding-top: 0.3rem; }
+.heat .who { position: sticky; left: 0; z-index: 1; background: #ffffff; min-width: 6rem; max-width: 11rem; }
+.heat .who small { display: block; color: #616161; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.chart { overflow-x: auto; }
+.chart svg { max-width: none; }
+.student summary { cursor: pointer; padding: 0.3rem 0; }
+.student .wrong { color: #b71c1c; } .student .undiagnosed { color: #6a1b9a; }
 .heat th.rot { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap;
                font-weight: normal; vertical-align: bottom; padding: 0.4rem 0.2rem; }
 .wrap { overflow-x: auto; }
@@ -54,34 +70,64 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .mistake .fix { color: #616161; }
 .error { color: #b71c1c; }
 code { background: #f5f5f5; padding: 0 0.2rem; }
-svg { max-width: 100%; height: auto; }
+svg { height: auto; }
 svg text { font-family: __FONTS__ !important; }
 .legend span { display: inline-block; padding: 0 0.5rem; margin-right: 0.3rem; border-radius: 3px; }
 """.replace("__FONTS__", FONTS)
 
 
+# One colour per status, the status chart's (classcharts.COLOURS): the legend shows exactly
+# the colours the cells have, and partial (amber) never looks like failing (red).
+CELL_TEXT = {"full": "#ffffff", "partial": "#212121", "failing": "#212121", "error": "#ffffff",
+             "not_started": "#424242"}
+
+
 def cell_colour(cell: Cell) -> tuple[str, str]:
-    """(background, text colour): red through yellow to green with the share of points;
-    errors dark red, not started grey."""
-    if cell.status is Status.NOT_STARTED:
-        return "#eeeeee", "#757575"
-    if cell.status in (Status.ERROR, Status.TIMEOUT, Status.LIMIT):
-        return "#b71c1c", "#ffffff"
-    if cell.status is Status.FULL_MARKS:
-        return "#2e7d32", "#ffffff"
-    hue = round(cell.share * 100)  # 0 red ... 100 yellow-green; full marks alone is green
-    return f"hsl({hue}, 75%, 72%)", "#212121"
+    """(background, text colour) of a heat-map cell: its status's colour."""
+    group = STATUS_GROUP[cell.status]
+    return COLOURS[group], CELL_TEXT[group]
+
+
+def why_lines(result: ComponentResult, lang: Lang) -> list[tuple[str, str]]:
+    """(css class, text) for each failed test of a component: its title, message and
+    diagnosis, or that no known mistake matches."""
+    lines = []
+    for test in result.failures:
+        if test.outcome is Outcome.NOT_STARTED:
+            continue
+        cause = diagnosis_text(test.diagnosis, lang)[0] if test.diagnosis else ""
+        message = clean(test.message.get(lang)) or STATUS_OUTCOME[test.outcome].get(lang)
+        undiagnosed = test.outcome is Outcome.FAILED and not test.diagnosis
+        tail = f" → {cause}" if cause else (f" ({labels.UNDIAGNOSED_SHORT.get(lang)})" if undiagnosed else "")
+        lines.append(("undiagnosed" if undiagnosed else "wrong", f"✗ {test.title.get(lang)}: {message}{tail}"))
+    return lines
+
+
+def override_text(cell: Cell, lang: Lang) -> str:
+    o = cell.override
+    assert o is not None
+    return labels.OVERRIDE_SHORT.format(points=points(cell.points), max_score=points(cell.result.max_score),
+                                        reason=clean(o.reason)).get(lang)
 
 
 def heat_cell(cell: Cell | None, lang: Lang) -> str:
+    """A cell of the heat map: the share of points; tap or hover for status, points and why."""
     if cell is None:
         return f'<td class="cell" title="{escape(labels.NOT_GRADED.get(lang))}"></td>'
     background, colour = cell_colour(cell)
     r = cell.result
-    title = f"{r.component}: {status_label(cell.status, lang)}, {points(r.score)}/{points(r.max_score)}"
-    text = "–" if cell.status is Status.NOT_STARTED else percent(cell.share)
-    return (f'<td class="cell" style="background:{background};color:{colour}" title="{escape(title)}">'
-            f"{text}</td>")
+    title = f"{r.component}: {status_label(cell.status, lang)}, {points(cell.points)}/{points(r.max_score)}"
+    style = f"background:{background};color:{colour}"
+    if cell.status is Status.NOT_STARTED:
+        return f'<td class="cell" style="{style}" title="{escape(title)}">–</td>'
+    lines = why_lines(r, lang)
+    if cell.override:
+        lines.insert(0, ("override", override_text(cell, lang)))
+    tip = "<br>".join(escape(text) for _, text in lines)
+    hover = "\n".join([title, *(text for _, text in lines)])
+    mark = "*" if cell.override else ""
+    return (f'<td class="cell" style="{style}" title="{escape(hover)}"><details><summary>{percent(cell.share)}{mark}'
+            f'</summary><div class="tip">{escape(title)}{"<br>" + tip if tip else ""}</div></details></td>')
 
 
 def row_total(row: Row, names: list[str], lang: Lang) -> str:
@@ -89,28 +135,24 @@ def row_total(row: Row, names: list[str], lang: Lang) -> str:
     if not graded:
         text = labels.NO_SUBMISSION.get(lang) if row.last_graded is None else ""
         return f'<td class="num note">{escape(text)}</td>'
-    score = sum(c.result.score for c in graded)
+    score = sum(c.points for c in graded)
     best = sum(c.result.max_score for c in graded)
     return f'<td class="num"><b>{percent(score / best if best else 0.0)}</b></td>'
 
 
 def heat_legend(lang: Lang) -> str:
     """The colours of the heat map, by status (the same as in the status chart)."""
-    samples = (
-        ("#2e7d32", "#ffffff", STATUS[Status.FULL_MARKS].get(lang)),
-        ("hsl(60, 75%, 72%)", "#212121", STATUS[Status.PARTIAL].get(lang)),
-        ("hsl(0, 75%, 72%)", "#212121", STATUS[Status.FAILING].get(lang)),
-        ("#b71c1c", "#ffffff", labels.ERROR_GROUP.get(lang)),
-        ("#eeeeee", "#757575", "– " + STATUS[Status.NOT_STARTED].get(lang)),
-        ("#ffffff", "#757575", labels.NOT_GRADED.get(lang)),
-    )
-    spans = "".join(f'<span style="background:{b};color:{c};border:1px solid #e0e0e0">{escape(t)}</span>'
-                    for b, c, t in samples)
+    spans = "".join(
+        f'<span class="swatch" data-group="{group}" style="background:{COLOURS[group]};color:{CELL_TEXT[group]};'
+        f'border:1px solid #e0e0e0">{escape(GROUP_LABELS[group].get(lang))}</span>' for group in COLOURS)
+    spans += (f'<span class="swatch" style="background:#ffffff;color:#757575;border:1px solid #e0e0e0">'
+              f"{escape(labels.NOT_GRADED.get(lang))}</span>")
     return f'<p class="legend note">{spans}</p>'
 
 
 def heat_maps(view: ClassView, lang: Lang) -> str:
     parts = [f'<p class="note">{escape(labels.HEATMAP_NOTE.get(lang))}</p>', heat_legend(lang)]
+    anchors = student_anchors(view)
     for unit, columns in units(view):
         names = [c.name for c in columns]
         head = "".join(f'<th class="rot" title="{escape(c.title.get(lang))}">{escape(c.name)}</th>' for c in columns)
@@ -118,16 +160,34 @@ def heat_maps(view: ClassView, lang: Lang) -> str:
         for row in view.rows:
             mark = f' <span class="error" title="{escape(clean(row.error))}">!</span>' if row.error else ""
             rows.append(
-                f"<tr><td>{escape(row.student.id)}{mark}</td><td>{escape(row.student.name)}</td>"
+                f'<tr><td class="who"><a href="#{anchors[row.student.id]}">{escape(row.student.id)}</a>{mark}'
+                f"<small>{escape(row.student.name)}</small></td>"
                 f"{row_total(row, names, lang)}{''.join(heat_cell(row.cells.get(n), lang) for n in names)}</tr>"
             )
         parts.append(
             f"<h3>{escape(unit_title(unit, lang))}</h3>"
-            f'<div class="wrap"><table class="heat"><thead><tr><th>{escape(labels.STUDENT.get(lang))}</th>'
-            f"<th>{escape(labels.NAME.get(lang))}</th><th class=\"num\">{escape(labels.TOTAL.get(lang))} %</th>"
+            f'<div class="wrap"><table class="heat"><thead><tr><th class="who">{escape(labels.STUDENT.get(lang))}'
+            f"<small>{escape(labels.NAME.get(lang))}</small></th>"
+            f"<th class=\"num\">{escape(labels.TOTAL.get(lang))} %</th>"
             f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         )
     return "".join(parts)
+
+
+def overrides(view: ClassView, lang: Lang) -> str:
+    found = overridden(view)
+    if not found:
+        return ""
+    items = "".join(f"<li>{escape(override_line(row, cell, lang))}</li>" for row, cell in found)
+    return f"<h3>{escape(labels.OVERRIDES_TITLE.get(lang))}</h3><ul>{items}</ul>"
+
+
+def late(view: ClassView, lang: Lang) -> str:
+    found = [r for r in view.rows if r.late]
+    if not found:
+        return ""
+    items = "".join(f"<li><b>{escape(r.student.id)}</b>: {escape(clean(r.late or ''))}</li>" for r in found)
+    return f"<h3>{escape(labels.LATE_TITLE.get(lang))}</h3><ul>{items}</ul>"
 
 
 def errors(view: ClassView, lang: Lang) -> str:
@@ -154,7 +214,7 @@ def stuck(view: ClassView, lang: Lang) -> str:
     headers = (labels.COMPONENT, labels.UNIT, labels.STUCK, labels.FULL, labels.NOT_STARTED, labels.MEAN)
     head = "".join(f"<th>{escape(h.get(lang))}</th>" for h in headers) + "<th></th>"
     rows = []
-    for s in view.stuck:
+    for s in (s for s in view.stuck if s.stuck):
         share = s.stuck / s.graded if s.graded else 0.0
         rows.append(
             f"<tr><td>{escape(s.column.name)}<br><span class=\"note\">{escape(s.column.title.get(lang))}</span></td>"
@@ -162,18 +222,21 @@ def stuck(view: ClassView, lang: Lang) -> str:
             f"<td class=\"num\">{s.not_started}</td><td class=\"num\">{percent(s.mean_share)}%</td>"
             f'<td><div class="bar"><span style="width:{share * 100:.0f}%"></span></div></td></tr>'
         )
-    return (f'<p class="note">{escape(labels.STUCK_HELP.get(lang))}</p>'
-            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            f"<h3>{escape(labels.STATUS_CHART.get(lang))}</h3>{strip_ids(status_chart(view, lang), 'status')}")
+    table = (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>" if rows
+             else f"<p>{escape(labels.STUCK_NONE.get(lang))}</p>")
+    return (f'<p class="note">{escape(labels.STUCK_HELP.get(lang))}</p>{table}'
+            f"<h3>{escape(labels.STATUS_CHART.get(lang))}</h3>"
+            f'<div class="chart">{strip_ids(status_chart(view, lang), "status")}</div>')
 
 
 def mistakes(view: ClassView, lang: Lang) -> str:
-    if not view.mistakes:
+    if not view.mistakes and not view.undiagnosed:
         return f'<p class="note">{escape(labels.DIAGNOSES_NONE.get(lang))}</p>'
     parts = []
     for column in view.columns:
-        found = view.mistakes.get(column.name)
-        if not found:
+        found = view.mistakes.get(column.name, [])
+        unknown = view.undiagnosed.get(column.name)
+        if not found and not unknown:
             continue
         items = []
         for m in found:
@@ -182,13 +245,17 @@ def mistakes(view: ClassView, lang: Lang) -> str:
             fix_html = f'<br><span class="fix">{escape(FIX.get(lang) + fix)}</span>' if fix else ""
             items.append(f'<div class="mistake"><span class="count">{escape(count)}</span>{escape(message)} '
                          f"<code>{escape(m.diagnosis)}</code>{fix_html}</div>")
+        if unknown:
+            count = labels.STUDENTS_COUNT.format(count=unknown.students).get(lang)
+            items.append(f'<div class="mistake undiagnosed"><span class="count">{escape(count)}</span>'
+                         f"{escape(undiagnosed_text(unknown, lang))}</div>")
         parts.append(f"<h3>{escape(column.name)} <span class=\"note\">{escape(column.title.get(lang))}</span></h3>"
                      + "".join(items))
     return "".join(parts)
 
 
 def progress(view: ClassView, lang: Lang) -> str:
-    headers = (labels.DATE, labels.SUBMITTED, labels.MEAN_SCORE, labels.FULL_SHARE, labels.COMPLETE)
+    headers = (labels.DATE, labels.GRADED_SO_FAR, labels.MEAN_SCORE, labels.FULL_SHARE, labels.COMPLETE)
     head = "".join(f'<th class="num">{escape(h.get(lang))}</th>' for h in headers)
     rows = "".join(
         f'<tr><td class="num">{d.day.isoformat()}</td><td class="num">{d.graded}</td>'
@@ -196,8 +263,77 @@ def progress(view: ClassView, lang: Lang) -> str:
         f'<td class="num">{d.complete}</td></tr>'
         for d in view.progress
     )
-    return (strip_ids(progress_chart(view, lang), "progress")
-            + f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    return (f'<p class="note">{escape(labels.PROGRESS_NOTE.get(lang))}</p>'
+            f'<div class="chart">{strip_ids(progress_chart(view, lang), "progress")}</div>'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def student_anchors(view: ClassView) -> dict[str, str]:
+    """An anchor per student made of its position: ids are the students' own text."""
+    return {row.student.id: f"student-{i}" for i, row in enumerate(view.rows, start=1)}
+
+
+def students(view: ClassView, lang: Lang) -> str:
+    """A page per student (a <details> each): the latest result of every component with what
+    is wrong and why, then every attempt with what changed."""
+    anchors = student_anchors(view)
+    parts = [f'<p class="note">{escape(labels.STUDENTS_NOTE.get(lang))}</p>']
+    for row in view.rows:
+        total = (f"{points(row.score)}/{points(row.max_score)}" if row.cells
+                 else labels.NO_SUBMISSION.get(lang) if row.last_graded is None else "")
+        parts.append(
+            f'<details class="student" id="{anchors[row.student.id]}"><summary><b>{escape(row.student.id)}</b> '
+            f"{escape(row.student.name)} <span class=\"note\">{escape(total)}</span></summary>"
+            f"{latest_results(row, lang)}{attempts_table(view.history.get(row.student.id, []), lang)}</details>")
+    return "".join(parts)
+
+
+def latest_results(row: Row, lang: Lang) -> str:
+    if not row.cells:
+        return ""
+    headers = (labels.COMPONENT, labels.RESULT, labels.POINTS, labels.WHY)
+    head = "".join(f"<th>{escape(h.get(lang))}</th>" for h in headers)
+    body = []
+    for name, cell in row.cells.items():
+        r = cell.result
+        background, colour = cell_colour(cell)
+        lines = why_lines(r, lang)
+        if cell.override:
+            lines.insert(0, ("override", override_text(cell, lang)))
+        why = "<br>".join(f'<span class="{css}">{escape(text)}</span>' for css, text in lines)
+        right = f"{labels.RIGHT.get(lang)}: {r.passed}/{len(r.tests)}"
+        body.append(f"<tr><td>{escape(name)}</td><td style=\"background:{background};color:{colour}\">"
+                    f"{escape(status_label(cell.status, lang))}</td>"
+                    f'<td class="num">{points(cell.points)}/{points(r.max_score)}</td>'
+                    f"<td>{escape(right)}{'<br>' + why if why else ''}</td></tr>")
+    return (f"<h4>{escape(labels.LATEST.get(lang))}</h4><div class=\"wrap\"><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>")
+
+
+def attempts_table(tries: list[Try], lang: Lang) -> str:
+    if not tries:
+        return ""
+    headers = (labels.GRADED_AT, labels.POINTS, labels.FULL_COMPONENTS, labels.CHANGES)
+    head = "".join(f"<th>{escape(h.get(lang))}</th>" for h in headers)
+    body = []
+    before: dict[str, Status] = {}
+    for attempt in tries:
+        when = attempt.attempt.graded_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        if attempt.attempt.error:
+            body.append(f'<tr><td class="num">{when}</td><td colspan="3" class="error">'
+                        f"{escape(clean(attempt.attempt.error))}</td></tr>")
+            continue
+        now = {r.component: r.status for r in attempt.results if r.tests}
+        changes = ", ".join(f"{name}: {status_label(before[name], lang)} → {status_label(status, lang)}"
+                            for name, status in now.items() if name in before and before[name] is not status)
+        before.update(now)
+        full = sum(status is Status.FULL_MARKS for status in now.values())
+        score = sum(r.score for r in attempt.results)
+        best = sum(r.max_score for r in attempt.results)
+        body.append(f'<tr><td class="num">{when}</td><td class="num">{points(score)}/{points(best)}</td>'
+                    f'<td class="num">{full}/{len(now)}</td><td>{escape(changes)}</td></tr>')
+    return (f"<h4>{escape(labels.ATTEMPTS.get(lang))}</h4><div class=\"wrap\"><table><thead><tr>{head}</tr>"
+            f"</thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
 def cards(view: ClassView, lang: Lang) -> str:
@@ -224,13 +360,16 @@ def page(view: ClassView, lang: Lang, generated: datetime | None = None) -> str:
         body = "".join((
             f'<p class="sub">{escape(subtitle(view, lang))}</p>',
             cards(view, lang),
-            f'<section id="heatmap"><h2>{escape(labels.CLASS_TABLE.get(lang))}</h2>{heat_maps(view, lang)}</section>',
+            f'<section id="heatmap"><h2>{escape(labels.CLASS_TABLE.get(lang))}</h2>{heat_maps(view, lang)}'
+            f"{overrides(view, lang)}{late(view, lang)}</section>",
             errors(view, lang),
             reviews(view, lang),
             f'<section id="stuck"><h2>{escape(labels.STUCK_TITLE.get(lang))}</h2>{stuck(view, lang)}</section>',
             f'<section id="mistakes"><h2>{escape(labels.DIAGNOSES_TITLE.get(lang))}</h2>{mistakes(view, lang)}'
             "</section>",
             f'<section id="progress"><h2>{escape(labels.PROGRESS_TITLE.get(lang))}</h2>{progress(view, lang)}'
+            "</section>",
+            f'<section id="students"><h2>{escape(labels.STUDENTS_TITLE.get(lang))}</h2>{students(view, lang)}'
             "</section>",
         ))
     return (

@@ -333,9 +333,12 @@ def load_params(module: nn.Module, params: dict[str, torch.Tensor]) -> None:
 
 
 def student_frame(tb: Any) -> str:
-    """file:line of the innermost frame in the submission, for the report."""
+    """file:line of the innermost frame in the submission, for the report (never Python's
+    own import machinery, "<frozen importlib._bootstrap>")."""
     where = ""
     for frame in traceback.extract_tb(tb):
+        if frame.filename.startswith("<"):
+            continue
         if "/graders/" not in frame.filename and "site-packages" not in frame.filename:
             where = f"{Path(frame.filename).name}:{frame.lineno}"
     return where
