@@ -25,7 +25,7 @@ from graders.runner import grade
 from graders.sandbox import confine
 from graders.sandbox.client import Sandbox, copy_submission
 from graders.sandbox.zygote import ForkServer
-from graders.submissions import files, sources
+from graders.submissions import discover, files
 
 ESCAPE = Path("/tmp/grader-hostile-escape")  # must never be created
 
@@ -404,7 +404,7 @@ def test_links_and_special_files_refuse_the_submission(name, tmp_path):
     source, culprit = make(tmp_path)
     work = tmp_path / "work"
     work.mkdir()
-    prepared = sources.prepare(source, work)
+    prepared = discover.prepare(source, work)
     assert prepared.folder is None
     assert prepared.problem is not None
     assert says in prepared.problem.en, prepared.problem.en
@@ -516,7 +516,7 @@ def test_a_notebook_that_breaks_the_reader_is_its_own_one_line_error(name, tmp_p
     (folder / "lecture.ipynb").write_bytes(NOTEBOOK_BOMBS[name].encode(errors="surrogateescape"))
     work = tmp_path / "work"
     work.mkdir()
-    prepared = sources.prepare(folder, work)
+    prepared = discover.prepare(folder, work)
     assert prepared.folder is None and prepared.problem is not None
     for text in (prepared.problem.en, prepared.problem.ja):
         assert "\n" not in text and "lecture.ipynb" in text and "Traceback" not in text, text

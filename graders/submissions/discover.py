@@ -22,13 +22,14 @@ student in Gradescope's results.
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalogue import COMPONENTS
 from ..i18n import Text
-from . import fingerprint, safetar, safezip, sources
+from . import files, fingerprint, safetar, safezip, sources
 
 NOTEBOOK = ".ipynb"
 MAX_DEPTH = 4  # "s025/" -> "hw1/" -> "hw1-main/" -> "exercises/": deep enough, and no deeper
@@ -136,6 +137,8 @@ def direct(path: Path) -> Located | None:
         return None
     if sources.has_modules(path):
         return Located("folder", path)
+    if (path / "exercises").is_symlink():  # refused when prepared (files.no_link): it could lead to the reference
+        return Located("checkout", path)
     if is_folder(path / "exercises"):
         if untouched(path / "exercises") and notebooks_under(path):
             return Located("notebooks", path)
@@ -242,22 +245,36 @@ def identity_hash(path: Path) -> str:
 def prepare(source: Path, workdir: Path) -> sources.Prepared:
     """Make `source` gradable under `workdir` (a fresh folder for this submission only).
 
-    Nothing here raises for a student's mistake: the problem comes back, in both languages.
+    Nothing here raises for what a student hands in (a broken archive, a link, a FIFO, a file
+    too large, a notebook that crashes the parser): the problem comes back, in both languages,
+    and a batch records it for that student alone.
     """
-    found = locate(source)
-    if isinstance(found, Text):
-        return sources.Prepared(None, identity_hash(source), problem=found)
-    return _prepare(found, workdir, archives=0)
+    try:
+        found = locate(source)
+        if isinstance(found, Text):
+            return sources.Prepared(None, identity_hash(source), problem=found)
+        return _prepare(found, workdir, archives=0)
+    except files.UnsafeFile as e:
+        return sources.Prepared(None, _name_hash(source), problem=e.text)
+    except Exception as e:  # RecursionError, MemoryError, an OSError on a strange file, ...
+        reason = f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
+        return sources.Prepared(None, _name_hash(source), problem=Text(
+            f"the submission cannot be read ({reason})", f"提出物を読めません（{reason}）"))
+
+
+def _name_hash(source: Path) -> str:
+    """The identity of a submission that could not be read: its name (nothing else is safe)."""
+    return hashlib.sha256(str(source).encode()).hexdigest()
 
 
 def _prepare(found: Located, workdir: Path, archives: int) -> sources.Prepared:
     if found.kind in ("zip", "tar"):
         return _prepare_archive(found, workdir, archives)
     if found.kind == "notebooks":
-        return sources._prepare_notebooks(found.path, workdir)
+        return sources.prepare_notebooks(found.path, workdir)
     if found.kind == "files":
         return _prepare_files(found.path, workdir / "files")
-    folder = found.path / "exercises" if found.kind == "checkout" else found.path
+    folder = files.no_link(found.path / "exercises") if found.kind == "checkout" else found.path
     return sources.Prepared(folder, fingerprint.content_hash(folder), fingerprint.git_commit(folder))
 
 
@@ -300,7 +317,7 @@ def _prepare_files(folder: Path, target: Path) -> sources.Prepared:
             continue
         destination = target / unit / path.name
         destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_bytes(path.read_bytes())
+        destination.write_bytes(files.read(path))
     target.mkdir(parents=True, exist_ok=True)
     return sources.Prepared(target, fingerprint.content_hash(target), notes=tuple(notes))
 
