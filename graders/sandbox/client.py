@@ -27,7 +27,7 @@ from .cputime import cpu_seconds, sleeping
 from .settings import Settings, wall_limit
 from .zygote import ForkServer
 
-WORKER_START_S = 30.0  # fork, confine and say hello; seconds only on a badly overloaded machine
+WORKER_START_S = 30.0  # fork, confine and say hello (CPU time and sleep, as a Clock counts): well under 1 s
 POLL_S = 0.05  # how often a request waiting for its reply looks at the worker's time
 
 
@@ -173,12 +173,12 @@ class Worker:
         if self.sock is None and self.launched is None:
             self.launched, self.pid, self.output = self.sandbox.spawn(self.submission, self.component)
 
-    def _start(self, deadline: float) -> socket.socket:
+    def _start(self) -> socket.socket:
         self.launch()
         sock, self.launched = self.launched, None
         self.sock = sock
         try:
-            hello = wire.decode(wire.receive(sock, deadline))
+            hello = wire.decode(self._receive(sock, Clock(self.pid, WORKER_START_S)))
         except wire.Timeout:
             self._kill()
             raise WorkerTimeout("the worker did not start in time") from None
@@ -190,7 +190,7 @@ class Worker:
 
     def start(self) -> socket.socket:
         """The running worker's socket, starting one if needed (not the student's time)."""
-        return self.sock or self._start(time.monotonic() + WORKER_START_S)
+        return self.sock or self._start()
 
     def request(self, op: str, timeout_s: float, **args: Any) -> tuple[Any, dict[str, Any]]:
         """Send one request; return (reply, events) or raise a SandboxError. `timeout_s` is the
@@ -222,12 +222,16 @@ class Worker:
         try:
             sock.settimeout(clock.wall_left())  # a worker that does not read cannot hold us
             wire.send(sock, frame)
-            while not readable(sock, POLL_S):
-                if clock.spent():
-                    raise wire.Timeout("over the time limit")
-            return wire.receive(sock, clock.deadline)  # the reply has begun: the rest comes at once
+            return self._receive(sock, clock)
         finally:
             self.used_s = clock.read()  # before the worker is killed
+
+    def _receive(self, sock: socket.socket, clock: Clock) -> bytes:
+        """The worker's next frame, waited for while the clock has time left."""
+        while not readable(sock, POLL_S):
+            if clock.spent():
+                raise wire.Timeout("over the time limit")
+        return wire.receive(sock, clock.deadline)  # the frame has begun: the rest comes at once
 
     def _kill(self) -> str:
         """Kill the worker (if still alive) and say how it ended."""
