@@ -94,6 +94,10 @@ CASES = {
                                  "at_import", Status.ERROR),
     "graders_package_attribute": ("import graders\nEmbedder = graders.standins.transformer.Embedder", "at_import",
                                   Status.ERROR),
+    # The given data code is importable (the stubs import it); the trusted generators beside it are not.
+    "trusted_generator": ("from graders.datasets.calc import draw", "at_import", Status.ERROR),
+    "trusted_generator_via_package": ("import graders.datasets.glyphs\nimport graders.datasets\n"
+                                      "draw = graders.datasets.frames.moving_digits", "at_import", Status.ERROR),
     "graders_from_project": (f"import sys; sys.path.insert(0, '{ROOT}')\nimport importlib\n"
                              "importlib.import_module('graders.standins.transformer')", "at_import", Status.ERROR),
     # The disk: the working directory is a small tmpfs, in bytes and in files.

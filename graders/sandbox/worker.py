@@ -57,7 +57,9 @@ Namespaces = dict[str, tuple[Any, dict[str, Any]]]
 
 def fingerprint() -> Namespaces:
     """A copy of the namespace of every guarded module and type, by dotted name."""
-    ours = [name for name in list(sys.modules) if name.startswith("graders.")]  # the worker's own code
+    # The worker's own code; not the packages that lead to the given code, which forget_the_grader
+    # strips of every other submodule after this baseline is taken.
+    ours = [name for name in list(sys.modules) if name.startswith("graders.") and name not in GIVEN_PACKAGES]
     owners = [(name, importlib.import_module(name)) for name in (*GUARDED, *ours)]
     owners += [(f"{cls.__module__}.{cls.__qualname__}", cls) for cls in GUARDED_TYPES]
     return {name: (owner, dict(vars(owner))) for name, owner in owners}
@@ -390,23 +392,26 @@ def redirect_output(path: Path) -> None:
 
 
 # The RNN unit's given code, which the stubs import as students run them (graders/datasets): the
-# only part of the grader's package student code may import. It imports nothing of the rest.
-GIVEN = "graders.datasets"
+# only part of the grader's package student code may import. It imports nothing of the rest; the
+# trusted generators beside it (calc.py, frames.py: held-out data, training tasks) are not given.
+GIVEN = ("graders.datasets.bems", "graders.datasets.dates", "graders.datasets.glyphs")
+GIVEN_PACKAGES = ("graders", "graders.datasets")  # only as the way to the given modules
 
 
 def forget_the_grader() -> None:
     """Student code cannot import the rest of the grader's package (stand-ins, suites, training
-    tasks): what this worker needs of it is loaded and referenced here, its files are outside the
-    worker's root, and its modules leave sys.modules and the package's attributes."""
-    def given(name: str) -> bool:
-        return name == GIVEN or name.startswith(GIVEN + ".")
+    tasks, trusted data generators): what this worker needs of it is loaded and referenced here,
+    its files are outside the worker's root, and its modules leave sys.modules and the packages'
+    attributes."""
+    def kept(name: str) -> bool:
+        return name in GIVEN or name in GIVEN_PACKAGES
 
-    for name in [n for n in sys.modules if n.startswith("graders.") and not given(n)]:
+    for name in [n for n in sys.modules if n.startswith("graders.") and not kept(n)]:
         del sys.modules[name]
-    package = sys.modules.get("graders")
-    for attr, value in list(vars(package).items()) if package is not None else ():
-        if isinstance(value, ModuleType) and not given(value.__name__):
-            delattr(package, attr)
+    for package in (sys.modules.get(name) for name in GIVEN_PACKAGES):
+        for attr, value in list(vars(package).items()) if package is not None else ():
+            if isinstance(value, ModuleType) and not kept(value.__name__):
+                delattr(package, attr)
 
 
 def serve(sock: socket.socket, config: dict[str, Any]) -> NoReturn:
