@@ -40,7 +40,7 @@ REASONS = {
 
 # Modules no exercise imports: loading code, poking at the interpreter, or the grader itself.
 DYNAMIC_MODULES = {"importlib", "ctypes", "marshal", "runpy", "types", "cffi", "pickle", "dill", "code", "codeop"}
-INTROSPECTION_MODULES = {"gc", "inspect", "sys._getframe"}
+INTROSPECTION_MODULES = {"gc", "inspect"}
 GRADER_MODULES = {"graders", "reference", "tests"}
 PUBLIC_GRADER_MODULES = ("graders.datasets",)  # the data sets the exercises build on
 # Public torch modules that reach the dispatcher or code generation directly.
@@ -146,6 +146,15 @@ class Scanner(ast.NodeVisitor):
             self.judge(node, dotted)
             return  # the chain's shorter prefixes say nothing more
         self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        """`f = torch.nn.functional` makes f an alias too."""
+        self.generic_visit(node)
+        dotted = self.dotted(node.value) if isinstance(node.value, ast.Attribute | ast.Name) else None
+        if dotted is not None:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.aliases[target.id] = dotted
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in self.aliases and self.aliases[node.id] != node.id:  # `from torch.nn import LSTM`; LSTM(...)

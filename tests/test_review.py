@@ -34,6 +34,8 @@ FLAGGED = {
     "functional_shortcut": ("import torch.nn.functional as F\nF.scaled_dot_product_attention(q, k, v)", "shortcut"),
     "module_shortcut": ("from torch import nn\nnn.LSTMCell(3, 4)", "shortcut"),
     "imported_shortcut": ("from torch.nn import MultiheadAttention", "shortcut"),
+    "through_a_variable": ("import torch\nfunctional = torch.nn.functional\nfunctional.scaled_dot_product_attention",
+                           "shortcut"),
     "another_path": ("import torch\ntorch.nn.modules.activation.MultiheadAttention(8, 2)", "shortcut"),
     "aten_by_attribute": ("import torch\ntorch.ops.aten.lstm_cell(x, hx, w, u)", "shortcut"),
     "ops_table": ("import torch\nop = torch.ops.aten", "internals"),
