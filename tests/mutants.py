@@ -168,6 +168,9 @@ MUTANTS: tuple[Mutant, ...] = (
     m("decoder_block_causal_off_by_one", "decoder.py", "DecoderBlock", "causal_mask_off_by_one",
       ("causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).tril()",
        "causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).tril(diagonal=1)")),
+    # the lecture's `mask + decoder_mask`: a [B, T] token mask meets the [T, T] causal mask unshaped
+    m("decoder_block_mask_not_reshaped", "decoder.py", "DecoderBlock", "token_mask_not_reshaped",
+      ("self_mask = causal & decoder_mask.bool()[:, None, None, :]", "self_mask = causal & decoder_mask.bool()")),
     m("decoder_block_ignores_source_mask", "decoder.py", "DecoderBlock", "encoder_mask_ignored",
       ("attn = self.MHA_2(x, encoder_output, encoder_output, cross_mask)",
        "attn = self.MHA_2(x, encoder_output, encoder_output, None)")),

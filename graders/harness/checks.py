@@ -346,7 +346,12 @@ def build(impl: Any, symbol: str, contract: tuple[str, ...], *args: Any, **kwarg
             raise
     options = {k: kwargs.pop(k) for k in ("seed", "like", "standin") if k in kwargs}
     named = {**dict(zip(contract, args, strict=False)), **kwargs}
-    return impl.new(symbol, **{k: v for k, v in named.items() if k in theirs}, **options)
+    # A parameter renamed in place (the lecture's vocab_size_en for src_vocab_size) gets its value.
+    renamed = {theirs[i]: name for i, name in enumerate(contract)
+               if i < len(theirs) and name not in theirs and theirs[i] not in contract}
+    given = {mine: named[name] for mine, name in renamed.items() if name in named}
+    given |= {k: v for k, v in named.items() if k in theirs}
+    return impl.new(symbol, **given, **options)
 
 
 @contextmanager

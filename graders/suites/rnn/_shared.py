@@ -16,6 +16,7 @@ from torch import nn
 
 from graders.harness import Implementation, Obj, assert_close, fail, randn
 from graders.harness.data import generator
+from graders.harness.checks import describe
 from graders.i18n import Text
 from graders.sandbox.client import StudentError
 
@@ -194,8 +195,9 @@ def attribute(obj: Obj, name: str, en: str, ja: str) -> Any:
 def tensor_of(value: Any, what: str, what_ja: str, dtype: torch.dtype | None = None) -> torch.Tensor:
     """The value as a tensor, or a curated failure saying what came back instead."""
     if not isinstance(value, torch.Tensor):
-        fail(f"{what} should be a tensor; got a {type(value).__name__} (return torch tensors, not lists or arrays)",
-             f"{what_ja} はテンソルのはずですが {type(value).__name__} です"
+        got = describe(value)
+        fail(f"{what} should be a tensor; got {got.en} (return torch tensors, not lists or arrays)",
+             f"{what_ja} はテンソルのはずですが、{got.ja}です"
              "（リストや配列ではなく torch のテンソルを返してください）")
     if dtype is not None and value.dtype != dtype:
         fail(f"{what} should have dtype {dtype}; got {value.dtype}",
@@ -215,9 +217,9 @@ def outputs(value: Any, n: int, en: str, ja: str, *, optional: tuple[int, ...] =
         return isinstance(v, torch.Tensor)
 
     if not isinstance(value, tuple | list) or len(value) != n or not all(ok(i, v) for i, v in enumerate(value)):
-        got = type(value).__name__ + (f" of {len(value)} items" if isinstance(value, tuple | list) else "")
-        fail(f"{en} should return {n} results (tensors or (h, c) pairs); got a {got}",
-             f"{ja} は {n} 個の結果（テンソルか (h, c) の組）を返す必要があります（{got}）")
+        got = describe(value)
+        fail(f"{en} should return {n} results (tensors or (h, c) pairs); got {got.en}",
+             f"{ja} は {n} 個の結果（テンソルか (h, c) の組）を返す必要があります（{got.ja}が返りました）")
     return tuple(value)
 
 
@@ -225,8 +227,9 @@ def length(obj: Obj) -> Any:
     """len(data set), failing clearly unless __len__ gives an int."""
     n = obj.method("__len__")
     if not isinstance(n, int) or isinstance(n, bool):
-        fail(f"__len__ should return an int; got a {type(n).__name__}",
-             f"__len__ は int を返す必要があります（{type(n).__name__} が返りました）")
+        got = describe(n)
+        fail(f"__len__ should return an int; got {got.en}",
+             f"__len__ は int を返す必要があります（{got.ja}が返りました）")
     return n
 
 

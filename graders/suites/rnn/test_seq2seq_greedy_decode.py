@@ -8,6 +8,7 @@ LSTMEncoder and LSTMDecoder, so only the decoding loop is graded here.
 import torch
 
 from graders.harness import fail, graded, tokens
+from graders.harness.checks import describe
 
 COMPONENT = "seq2seq_greedy_decode"
 B, S, V, E, H, MAX_LEN, BOS = 5, 7, 13, 5, 6, 6, 12
@@ -55,12 +56,12 @@ def steps(enc, dec, data, eos, pad, feed_back=True, carry=True):
 
 def expect_same(actual, expected, mistakes=None):
     if not isinstance(actual, torch.Tensor) or tuple(actual.shape) != tuple(expected.shape):
-        got = f"{type(actual).__name__} {tuple(getattr(actual, 'shape', ()))}"
+        got = describe(actual)
         diagnosis = None
         if mistakes and isinstance(actual, torch.Tensor):
             diagnosis = next((d for d, produce in mistakes.items() if torch.equal(actual, produce())), None)
-        fail(f"expected a tensor {list(expected.shape)} (B, max_len); got {got}",
-             f"(B, max_len) = {list(expected.shape)} のテンソルが必要です（{got}）", diagnosis)
+        fail(f"expected a tensor {list(expected.shape)} (B, max_len); got {got.en}",
+             f"(B, max_len) = {list(expected.shape)} のテンソルが必要です（{got.ja}）", diagnosis)
     if actual.is_floating_point():
         fail(f"token ids should be integers; got {actual.dtype}", f"トークン ID は整数のはずです（{actual.dtype}）")
     for b in range(expected.size(0)):
@@ -76,9 +77,9 @@ def test_shape(student, reference):
     (enc_s, dec_s), _ = models(student, reference)
     out = student.call(COMPONENT, enc_s, dec_s, tokens(B, S, V, seed=2), BOS, 3, 4, MAX_LEN)
     if not isinstance(out, torch.Tensor) or tuple(out.shape) != (B, MAX_LEN) or out.is_floating_point():
-        got = f"{type(out).__name__} {tuple(getattr(out, 'shape', ()))} {getattr(out, 'dtype', '')}"
-        fail(f"expected an integer tensor [B, max_len] = [{B}, {MAX_LEN}]; got {got}",
-             f"整数テンソル [B, max_len] = [{B}, {MAX_LEN}] が必要です（{got}）")
+        got = describe(out)
+        fail(f"expected an integer tensor [B, max_len] = [{B}, {MAX_LEN}]; got {got.en}",
+             f"整数テンソル [B, max_len] = [{B}, {MAX_LEN}] が必要です（{got.ja}）")
 
 
 @graded(3, "decodes the reference's tokens: its own predictions fed back, the state carried, pad after eos",

@@ -3,9 +3,12 @@
 Graded with test doubles for MHA_1, MHA_2 and FFN.
 """
 
+import contextlib
+
 import torch
 
 from graders.harness import (
+    Failure,
     assert_close,
     expect_causal,
     expect_dropout,
@@ -16,6 +19,8 @@ from graders.harness import (
     lengths_mask,
     randn,
 )
+from graders.i18n import Text
+from graders.sandbox.client import StudentError
 
 COMPONENT = "DecoderBlock"
 B, T, S, D, H, HIDDEN = 3, 5, 7, 24, 4, 40
@@ -68,6 +73,22 @@ def mistakes(ref, tgt, memory, tgt_mask=None, src_mask=None):
     }
 
 
+@contextlib.contextmanager
+def broadcast_named():
+    """A [B, T] token mask added to or combined with the [T, T] causal mask without reshaping
+    (the lecture's `mask + decoder_mask`) fails inside PyTorch when B != T: name that mistake
+    instead of leaving a bare RuntimeError."""
+    try:
+        yield
+    except StudentError as e:
+        if e.type != "RuntimeError" or "must match the size of tensor" not in e.detail:
+            raise
+        where = f" ({e.where})" if e.where else ""
+        raise Failure(Text(f"the masks could not be combined: RuntimeError: {e.detail}{where}",
+                           f"マスクを組み合わせられません：RuntimeError: {e.detail}{where}"),
+                      "token_mask_not_reshaped") from None
+
+
 def pair(student, reference, seed=1, dropout=0.1):
     ref = reference.new(COMPONENT, D, H, HIDDEN, dropout, seed=seed)
     return student.new(COMPONENT, D, H, HIDDEN, dropout, like=ref), ref
@@ -103,8 +124,9 @@ def test_masks(student, reference):
     stu, ref = pair(student, reference, seed=8)
     tgt, memory = randn(B, T, D, seed=9), randn(B, S, D, seed=10)
     tgt_mask, src_mask = lengths_mask([5, 3, 4], T), lengths_mask([7, 2, 5], S)
-    assert_close(stu(tgt, memory, tgt_mask, src_mask), ref(tgt, memory, tgt_mask, src_mask),
-                 mistakes=mistakes(ref, tgt, memory, tgt_mask, src_mask))
+    with broadcast_named():
+        output = stu(tgt, memory, tgt_mask, src_mask)
+    assert_close(output, ref(tgt, memory, tgt_mask, src_mask), mistakes=mistakes(ref, tgt, memory, tgt_mask, src_mask))
 
 
 @graded(1, "accepts integer token masks (a tokenizer's attention_mask)",
@@ -113,8 +135,9 @@ def test_int_masks(student, reference):
     stu, ref = pair(student, reference, seed=11)
     tgt, memory = randn(B, T, D, seed=12), randn(B, S, D, seed=13)
     tgt_mask, src_mask = lengths_mask([2, 5, 4], T, torch.long), lengths_mask([6, 7, 1], S, torch.long)
-    assert_close(stu(tgt, memory, tgt_mask, src_mask), ref(tgt, memory, tgt_mask, src_mask),
-                 mistakes=mistakes(ref, tgt, memory, tgt_mask, src_mask))
+    with broadcast_named():
+        output = stu(tgt, memory, tgt_mask, src_mask)
+    assert_close(output, ref(tgt, memory, tgt_mask, src_mask), mistakes=mistakes(ref, tgt, memory, tgt_mask, src_mask))
 
 
 @graded(1, "cross-attention takes its query from the decoder (source as long as the target)",

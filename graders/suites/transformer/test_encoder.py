@@ -23,7 +23,9 @@ from graders.harness import (
 )
 
 COMPONENT = "Encoder"
-B, L, VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS = 3, 5, 11, 24, 4, 16, 40, 2
+# Six layers: the contract's default and the lecture's hard-coded count, so that a lecture stack
+# built without num_layers is still compared layer for layer.
+B, L, VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS = 3, 5, 11, 24, 4, 16, 40, 6
 ARGS = (VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS)
 SIGNATURE = ("vocab_size", "d_model", "num_heads", "max_seq_len", "hidden_dim", "num_layers", "dropout")
 

@@ -7,7 +7,7 @@ interface (encoder, decoder, forward), so only the decoding loop is graded here.
 import torch
 
 from graders.harness import Failure, fail, graded, lengths_mask, tokens
-from graders.harness.checks import mistake_outputs
+from graders.harness.checks import describe, mistake_outputs
 
 COMPONENT = "greedy_decode"
 MODEL_ARGS = (11, 13, 24, 4, 16, 40)  # src vocab, tgt vocab, d_model, heads, max_seq_len, hidden
@@ -45,9 +45,9 @@ def trimmed(ids: torch.Tensor, eos: int) -> list[list[int]]:
 
 def expect_same_decoding(actual, expected, eos, mistakes=None):
     if not isinstance(actual, torch.Tensor) or actual.dim() != 2 or actual.size(0) != B:
-        got = f"{type(actual).__name__} {tuple(getattr(actual, 'shape', ()))}"
-        fail(f"greedy_decode should return a tensor [B, n] = [{B}, n]; got {got}",
-             f"greedy_decode は [B, n] = [{B}, n] のテンソルを返す必要があります（{got}）")
+        got = describe(actual)
+        fail(f"greedy_decode should return a tensor [B, n] = [{B}, n]; got {got.en}",
+             f"greedy_decode は [B, n] = [{B}, n] のテンソルを返す必要があります（{got.ja}）")
     if actual.size(1) > MAX_LEN:
         diagnosis = "greedy_keeps_bos" if bool((actual[:, 0] == BOS).all()) else None
         fail(f"returned {actual.size(1)} tokens per row; max_len is {MAX_LEN}",

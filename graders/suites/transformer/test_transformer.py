@@ -18,7 +18,9 @@ from graders.harness import (
 )
 
 COMPONENT = "Transformer"
-B, S, T, SRC_VOCAB, TGT_VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS = 3, 7, 5, 11, 13, 24, 4, 16, 40, 2
+# Six layers: the contract's default and the lecture's hard-coded count, so that a lecture stack
+# built without num_layers is still compared layer for layer.
+B, S, T, SRC_VOCAB, TGT_VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS = 3, 7, 5, 11, 13, 24, 4, 16, 40, 6
 ARGS = (SRC_VOCAB, TGT_VOCAB, D, H, MAX_LEN, HIDDEN, LAYERS)
 SIGNATURE = ("src_vocab_size", "tgt_vocab_size", "d_model", "num_heads", "max_seq_len", "hidden_dim", "num_layers",
              "dropout")
