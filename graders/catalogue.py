@@ -190,8 +190,10 @@ def _rnn() -> Unit:
 
 
 def task(name: str, unit: str, module: str, en: str, ja: str, uses: tuple[str, ...]) -> Component:
-    """A training task: `module` holds what it trains, `uses` the components it is made of."""
-    return Component(name, unit, module, Text(en, ja), uses, task=True)
+    """A training task: `module` holds what it trains, `uses` the components it is made of. It
+    forbids the library modules the course exists to teach, recurrent and attention alike: a task
+    is built from the student's own components, whichever unit it belongs to."""
+    return Component(name, unit, module, Text(en, ja), uses, RNN_SHORTCUTS + ATTENTION_SHORTCUTS, task=True)
 
 
 UNITS: tuple[Unit, ...] = (_transformer(), _rnn())

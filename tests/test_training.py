@@ -1,38 +1,45 @@
-"""Training tasks (graders/training): the reference trains, is scored and drawn; each trained
-mutant fails its task with its diagnosis while the reference, trained as long, is not named the
-same; runs are reproducible from their seed; hostile training is contained.
+"""Training tasks (graders/training): the reference trains, is scored by the grading process
+exactly as by its own answers, and is drawn; each trained mutant fails its task with its diagnosis
+while the reference, trained as long, is not named the same; runs are reproducible from their
+seed; the CPU budget stops a slow run as too slow, never as a learning diagnosis; hostile training
+is contained (tests/test_training_cheats.py: submissions that try to score without learning).
 
-The recipes take up to a minute a task, so only the power forecasts train their full recipe here
-(a few seconds each) and must reach their bar; the others train fewer steps. `make bench` trains
-every task's full recipe and reports its time to the bar.
+These tests check plumbing with few steps. Only the power forecasts, a few seconds each, train
+their full recipe here and must reach their bar; `make bench` trains every task's full recipe.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib.image
 import pytest
 import torch
 from conftest import FAST, by_name, copy_reference
-from mutants import TRAINED_MUTANTS, TrainedMutant
+from mutants import MUTANTS, TRAINED_MUTANTS, TrainedMutant
 
 from graders import loading
-from graders.catalogue import COMPONENTS, UnknownComponent, select
+from graders.catalogue import ATTENTION_SHORTCUTS, COMPONENTS, RNN_SHORTCUTS, UnknownComponent, select
 from graders.cli import main
+from graders.harness.oracles import Replayer
 from graders.results import Outcome, Status
-from graders.runner import REFERENCE
+from graders.runner import REFERENCE, grade
 from graders.sandbox.client import WorkerTimeout
 from graders.sandbox.settings import Settings, Training
-from graders.training.grading import train_submission
+from graders.training.command import train_submission
+from graders.training.driver import GENEROSITY, TooSlow, cpu_seconds
+from graders.training.grading import heldout_seed
 from graders.training.report import save
 from graders.training.tasks import TASKS
 
 # What the reference trains here: as long as the task's mutants (so that it can be shown not to
 # share their diagnosis), the recipe (None) where that is quick, else a few steps.
-STEPS: dict[str, int | None] = {"AttentionCalculator": 5, "DateConverter": 5, "NextFrames": 5,
-                                "PowerLSTM": None, "PowerGRU": None, "PowerRNN": None}
+STEPS: dict[str, int | None] = {"TransformerCalculator": 3, "LSTMCalculator": 3, "AttentionCalculator": 3,
+                                "DateConverter": 3, "NextFrames": 2, "PowerLSTM": None, "PowerGRU": 20,
+                                "PowerRNN": None}
 for trained in TRAINED_MUTANTS:
     STEPS[trained.mutant.component] = trained.steps
 PICTURES = {
@@ -47,12 +54,20 @@ def training(steps: int | None = None, **changes: object) -> Settings:
     return dataclasses.replace(FAST, training=Training(steps=steps, **changes))
 
 
+def mutated(tmp_path: Path, name: str) -> Path:
+    submission = copy_reference(tmp_path / "submission")
+    next(m for m in MUTANTS if m.name == name).apply(submission)
+    return submission
+
+
 def test_every_task_is_a_component_with_a_suite():
     tasks = [c for c in COMPONENTS.values() if c.task]
     assert {c.name for c in tasks} == set(TASKS) == set(STEPS) == set(PICTURES)
     for c in tasks:
         assert c.suite.is_file(), c.suite
         assert TASKS[c.name].unit == c.unit and set(c.uses) <= set(COMPONENTS)
+        # The library modules the course teaches, recurrent and attention alike (tests/test_training_cheats.py).
+        assert set(RNN_SHORTCUTS) | set(ATTENTION_SHORTCUTS) <= set(c.forbidden), c.name
     assert not any(c.task for c in select(None))  # grade: exercises only
     assert {c.name for c in select(None, train=True)} == set(COMPONENTS)  # grade --train: everything
     assert [c.name for c in select(["power-lstm"])] == ["PowerLSTM"]
@@ -67,10 +82,15 @@ def test_reference_trains_is_scored_and_drawn(name, tmp_path, server):
     ev = trained.evaluation
     assert ev.trained, ev.summary().en
     assert ev.run.step == (steps or TASKS[name].recipe.steps) and len(ev.run.losses) == ev.run.step
+    # The grading process's evaluation (the reference's model, holding the weights the worker sent)
+    # answers exactly as the worker's own decoding did.
+    assert ev.trusted is not None and ev.trusted == ev.own and ev.agreement == 1.0, ev.summary().en
+    assert ev.score == ev.trusted and ev.note() is None
     if steps is None:  # the full recipe: the bar
         assert ev.reaches_bar, ev.summary().en
     named_for_mutants = {t.mutant.diagnosis for t in TRAINED_MUTANTS if t.mutant.component == name}
     assert ev.diagnosis not in named_for_mutants, (ev.diagnosis, ev.summary().en)
+    assert 0 < ev.run.cpu_s < ev.run.budget_s
 
     files = save(ev, trained.weights, tmp_path, "en")
     assert {f.stem for f in files if f.suffix == ".png"} == PICTURES[name]
@@ -98,13 +118,21 @@ def test_trained_mutant_fails_its_task_and_is_named(trained: TrainedMutant, tmp_
 
 
 def test_a_run_is_reproducible_from_its_seed(server):
-    def losses(seed: int | None) -> tuple[list[float], float | None]:
-        ev = train_submission("PowerGRU", REFERENCE, training(40, seed=seed), server).evaluation
-        return ev.run.losses, ev.score
+    def losses(seed: int | None) -> list[float]:
+        return train_submission("PowerGRU", REFERENCE, training(40, seed=seed), server).evaluation.run.losses
 
     first, again, other = losses(None), losses(None), losses(7)
     assert first == again
     assert first[0] != other[0]
+
+
+def test_held_out_seeds_are_the_grading_process_s_own():
+    task, other = TASKS["PowerRNN"], TASKS["PowerGRU"]
+    # Without a course secret: a fresh seed each grading run, nothing a submission could compute.
+    assert heldout_seed(task) != heldout_seed(task)
+    # With one: one seed per task, the same every run (graders/training/grading.py).
+    assert heldout_seed(task, b"course") == heldout_seed(task, b"course") != heldout_seed(other, b"course")
+    assert heldout_seed(task, b"course") != heldout_seed(task, b"other course")
 
 
 def test_grade_train_grades_the_tasks_like_components(tmp_path, capsys):
@@ -116,11 +144,125 @@ def test_grade_train_grades_the_tasks_like_components(tmp_path, capsys):
     assert '"component:PowerRNN"' in results.read_text()
 
 
-def test_the_budget_cuts_a_run_short(server):
-    ev = train_submission("TransformerCalculator", REFERENCE, training(budget_s=1.0, slice_s=0.25), server).evaluation
-    assert ev.run.cut_short and 0 < ev.run.step < ev.run.steps
-    assert "budget stopped it" in ev.summary().en
-    assert not ev.reaches_bar
+def test_cpu_seconds_counts_every_thread_of_a_process():
+    """What the budget reads (from /proc, in the grading process) is what the process itself counts
+    with all its threads: two threads that hash for a while, then report and wait."""
+    code = ("import hashlib, threading, time, sys\n"
+            "def work():\n    for _ in range(40):\n        hashlib.sha256(b'x' * 2**20).digest()\n"
+            "threads = [threading.Thread(target=work) for _ in range(2)]\n"
+            "[t.start() for t in threads]; [t.join() for t in threads]\n"
+            "print(time.process_time(), flush=True); sys.stdin.read()\n")
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        own = float(child.stdout.readline())
+        seen = cpu_seconds(child.pid)
+    finally:
+        child.stdin.close()
+        child.wait()
+    assert seen is not None and own > 0
+    assert abs(seen - own) <= 0.05 + 0.05 * own, (seen, own)
+    assert cpu_seconds(child.pid) is None  # gone: nothing to read
+
+
+def test_the_budget_stops_a_run_as_too_slow_never_as_a_diagnosis(tmp_path, server, grade_submission):
+    settings = training(budget_s=0.3, slice_s=0.1)
+    with pytest.raises(TooSlow) as stopped:
+        train_submission("PowerRNN", REFERENCE, settings, server)
+    run = stopped.value.run
+    assert 0 < run.step < run.steps and run.cpu_s >= run.budget_s
+    text = stopped.value.text
+    assert text.en.startswith(f"too slow: {run.step} of {run.steps} steps in the budget")
+    assert "× the reference's" in text.en and "倍" in text.ja
+
+    task = by_name(grade_submission(REFERENCE, ["PowerRNN"], settings))["PowerRNN"]
+    assert task.status is Status.LIMIT and task.score == 0
+    assert all(t.outcome is Outcome.LIMIT and t.diagnosis is None and "too slow" in t.message.en for t in task.tests)
+
+
+# A forward pass that burns CPU time (as a needlessly slow implementation would): its steps cost
+# far more than the reference's.
+BURNS = """
+import time as _time
+
+_forward = RNN.forward
+
+
+def _slow_forward(self, *args, **kwargs):
+    end = _time.process_time() + 0.05
+    while _time.process_time() < end:
+        pass
+    return _forward(self, *args, **kwargs)
+
+
+RNN.forward = _slow_forward
+"""
+
+# A forward pass that sleeps: little CPU time, much wall-clock time (the safety net stops it).
+SLEEPS = """
+import time as _time
+
+_forward = RNN.forward
+
+
+def _sleepy_forward(self, *args, **kwargs):
+    _time.sleep(0.05)
+    return _forward(self, *args, **kwargs)
+
+
+RNN.forward = _sleepy_forward
+"""
+
+
+def hostile_power(tmp_path: Path, code: str) -> Path:
+    submission = copy_reference(tmp_path / "submission")
+    module = submission / "rnn" / "power.py"
+    module.write_text(module.read_text() + code)
+    return submission
+
+
+def test_a_slow_step_is_told_its_cost_against_the_reference(tmp_path, server):
+    with pytest.raises(TooSlow) as stopped:  # a small budget, to stop it soon: the ratio does not depend on it
+        train_submission("PowerRNN", hostile_power(tmp_path, BURNS), training(budget_s=1.0, slice_s=0.1), server)
+    run = stopped.value.run
+    assert run.step < run.steps
+    ratio = float(stopped.value.text.en.split("your step costs ")[1].split("×")[0])
+    assert ratio > GENEROSITY  # (a step is 50 ms of burning against the reference's 6 ms)
+
+
+def test_code_that_sleeps_is_stopped_by_the_wall_clock_net(tmp_path, server):
+    with pytest.raises(TooSlow) as stopped:
+        train_submission("PowerRNN", hostile_power(tmp_path, SLEEPS), training(budget_s=0.2, slice_s=0.1), server)
+    assert "wall-clock" in stopped.value.text.en and "実時間" in stopped.value.text.ja
+    assert stopped.value.run.cpu_s < stopped.value.run.budget_s
+
+
+def test_a_component_that_differs_in_its_state_is_evaluated_as_it_trained(tmp_path, server):
+    """The doubled positional-encoding exponent lives in the `pe` table, which travels with the
+    weights: the reference's model computes with the student's table, and both evaluations agree
+    (the mistake is charged in PositionalEncoder's suite, not twice)."""
+    ev = train_submission("TransformerCalculator", mutated(tmp_path, "pe_exponent_doubled"), training(3),
+                          server).evaluation
+    assert ev.trusted == ev.own and ev.agreement == 1.0 and ev.note() is None
+
+
+def test_a_component_that_computes_differently_is_told_why_the_evaluations_differ(tmp_path, server):
+    """A cell without its hidden bias computes differently from the reference's: the weights are
+    scored by the reference's computation, the lower score counts, and the report says why."""
+    ev = train_submission("PowerRNN", mutated(tmp_path, "rnn_cell_one_bias"), training(20), server).evaluation
+    assert ev.agreement < 1.0 and ev.own != ev.trusted
+    worse = max(ev.own, ev.trusted)  # an error ratio: higher is worse
+    assert ev.score == worse
+    note = ev.note()
+    assert note is not None and "differently" in note.en and "lower score counts" in note.en
+    assert "異なります" in note.ja and note.en in ev.summary().en
+
+
+def test_without_the_reference_a_task_is_a_self_check_and_says_so(server):
+    oracle = Replayer(Path("/nonexistent"))  # the student release: snapshots, no reference/
+    report = grade(REFERENCE, select(["PowerRNN"]), training(5), oracle=oracle, server=server)
+    task = by_name(report)["PowerRNN"]
+    assert task.failures and all("self-check" in t.message.en for t in task.failures)
+    assert all("自己チェック" in t.message.ja for t in task.failures)
 
 
 HANGS = """

@@ -3,15 +3,15 @@ optimiser, and the steps done so far.
 
 The grading process drives it request by request (graders/sandbox/worker.py `task_*` ops):
 `run(seconds)` trains for one slice and reports the losses of its steps, so the grading process
-shows progress and keeps the time budget; `predict` answers held-out inputs; `state` returns the
-trained weights. The number of steps is fixed by the task's recipe, so a seed gives one result
-whatever the machine's speed; the time budget only cuts a run short.
+shows progress and keeps the CPU budget; `predict` answers held-out inputs (the student's own
+answers, for feedback); `state` returns the trained weights, which the grading process scores in
+the reference's model. The number of steps is fixed by the task's recipe, so a seed gives one
+result whatever the machine's speed; the slices only pace the progress reports.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
 from types import ModuleType
 from typing import Any
@@ -21,9 +21,11 @@ import torch
 from .optim import AdamW
 from .task import Task
 
-# Two intra-op threads: the worker's OpenMP pool is created here, after the fork, and two is what
-# the course's machines have (more would not help models this small much).
-TRAIN_THREADS = 2
+# One intra-op thread. Measured on the course machine (docs/training.md): with two, the threads
+# spin while they wait for each other, and on a busy machine a step's CPU time grew 6-8 times; with
+# one it stays put, which a budget counted in CPU time needs, and models this small train about as
+# fast. A batch also counts a training worker as one CPU-heavy process, like any other.
+TRAIN_THREADS = 1
 
 
 def device() -> torch.device:
@@ -54,7 +56,7 @@ def lr_factor(step: int, steps: int, warmup: int, final: float) -> float:
 
 class TrainingSession:
     def __init__(self, task: Task, modules: dict[str, ModuleType], seed: int, steps: int | None = None) -> None:
-        torch.set_num_threads(min(TRAIN_THREADS, os.cpu_count() or 1))
+        torch.set_num_threads(TRAIN_THREADS)
         self.task = task
         self.modules = modules
         self.device = device()
