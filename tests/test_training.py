@@ -1,11 +1,12 @@
 """Training tasks (graders/training): the reference trains, is scored by the grading process
-exactly as by its own answers, and is drawn; each trained mutant fails its task with its diagnosis
-while the reference, trained as long, is not named the same; runs are reproducible from their
-seed; the CPU budget stops a slow run as too slow, never as a learning diagnosis; hostile training
-is contained (tests/test_training_cheats.py: submissions that try to score without learning).
+exactly as by its own answers, and is drawn; runs are reproducible from their seed; the CPU
+budget stops a slow run as too slow, never as a learning diagnosis; a component that differs
+from the reference is told why the two evaluations differ; hostile training is contained.
 
 These tests check plumbing with few steps. Only the power forecasts, a few seconds each, train
 their full recipe here and must reach their bar; `make bench` trains every task's full recipe.
+Elsewhere: tests/test_training_cheats.py (submissions that try to score without learning),
+tests/test_training_mutants.py (each trained mutant is named by its diagnosis: longer runs).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import matplotlib.image
 import pytest
 import torch
 from conftest import FAST, by_name, copy_reference
-from mutants import MUTANTS, TRAINED_MUTANTS, TrainedMutant
+from mutants import MUTANTS
 
 from graders import loading
 from graders.catalogue import ATTENTION_SHORTCUTS, COMPONENTS, RNN_SHORTCUTS, UnknownComponent, select
@@ -35,13 +36,10 @@ from graders.training.grading import heldout_seed
 from graders.training.report import save
 from graders.training.tasks import TASKS
 
-# What the reference trains here: as long as the task's mutants (so that it can be shown not to
-# share their diagnosis), the recipe (None) where that is quick, else a few steps.
+# What the reference trains here: the recipe (None) where that takes seconds, else a few steps.
 STEPS: dict[str, int | None] = {"TransformerCalculator": 3, "LSTMCalculator": 3, "AttentionCalculator": 3,
                                 "DateConverter": 3, "NextFrames": 2, "PowerLSTM": None, "PowerGRU": 20,
                                 "PowerRNN": None}
-for trained in TRAINED_MUTANTS:
-    STEPS[trained.mutant.component] = trained.steps
 PICTURES = {
     "TransformerCalculator": {"loss", "attention"}, "LSTMCalculator": {"loss"},
     "AttentionCalculator": {"loss", "attention"}, "DateConverter": {"loss", "attention"},
@@ -87,9 +85,7 @@ def test_reference_trains_is_scored_and_drawn(name, tmp_path, server):
     assert ev.trusted is not None and ev.trusted == ev.own and ev.agreement == 1.0, ev.summary().en
     assert ev.score == ev.trusted and ev.note() is None
     if steps is None:  # the full recipe: the bar
-        assert ev.reaches_bar, ev.summary().en
-    named_for_mutants = {t.mutant.diagnosis for t in TRAINED_MUTANTS if t.mutant.component == name}
-    assert ev.diagnosis not in named_for_mutants, (ev.diagnosis, ev.summary().en)
+        assert ev.reaches_bar and ev.diagnosis is None, ev.summary().en
     assert 0 < ev.run.cpu_s < ev.run.budget_s
 
     files = save(ev, trained.weights, tmp_path, "en")
@@ -102,19 +98,6 @@ def test_reference_trains_is_scored_and_drawn(name, tmp_path, server):
     model = task.build(loading.load_unit(REFERENCE / task.unit, task.unit, task.modules))
     assert weights.keys() == model.state_dict().keys()
     assert all(type(w) is torch.Tensor for w in weights.values())
-
-
-@pytest.mark.parametrize("trained", TRAINED_MUTANTS, ids=lambda t: t.mutant.name)
-def test_trained_mutant_fails_its_task_and_is_named(trained: TrainedMutant, tmp_path, grade_submission):
-    mutant = trained.mutant
-    submission = copy_reference(tmp_path / "submission")
-    mutant.apply(submission)
-    result = by_name(grade_submission(submission, [mutant.component], training(trained.steps)))[mutant.component]
-    assert result.score < result.max_score, f"{mutant.name} kept full marks on {mutant.component}"
-    assert not [t for t in result.tests if t.outcome in (Outcome.ERROR, Outcome.TIMEOUT)], (
-        [t.message.en for t in result.failures])
-    named = {t.diagnosis for t in result.failures}
-    assert mutant.diagnosis in named, f"{mutant.name}: diagnoses {named}, expected {mutant.diagnosis}"
 
 
 def test_a_run_is_reproducible_from_its_seed(server):
@@ -205,7 +188,7 @@ _forward = RNN.forward
 
 
 def _sleepy_forward(self, *args, **kwargs):
-    _time.sleep(0.05)
+    _time.sleep(0.2)
     return _forward(self, *args, **kwargs)
 
 
@@ -231,7 +214,8 @@ def test_a_slow_step_is_told_its_cost_against_the_reference(tmp_path, server):
 
 def test_code_that_sleeps_is_stopped_by_the_wall_clock_net(tmp_path, server):
     with pytest.raises(TooSlow) as stopped:
-        train_submission("PowerRNN", hostile_power(tmp_path, SLEEPS), training(budget_s=0.2, slice_s=0.1), server)
+        # A net of 5 s of wall-clock time: some 25 steps, each 0.2 s asleep and a few ms of CPU time.
+        train_submission("PowerRNN", hostile_power(tmp_path, SLEEPS), training(budget_s=0.5, slice_s=0.1), server)
     assert "wall-clock" in stopped.value.text.en and "実時間" in stopped.value.text.ja
     assert stopped.value.run.cpu_s < stopped.value.run.budget_s
 
@@ -311,7 +295,9 @@ def test_a_hanging_model_times_out_and_the_rest_is_graded(tmp_path, grade_submis
     assert task.status is Status.TIMEOUT, [(t.outcome, t.message.en) for t in task.tests]
     assert "one training step took more than" in task.tests[0].message.en
     assert task.tests[0].message.ja != task.tests[0].message.en
-    assert bystander.tests[0].outcome is Outcome.PASSED  # trained, in its own worker
+    # Trained, in its own worker, and judged on its score (20 steps: not yet better than the baseline).
+    assert all(t.outcome in (Outcome.PASSED, Outcome.FAILED) and "held-out" in t.message.en
+               for t in bystander.tests), [(t.outcome, t.message.en) for t in bystander.tests]
 
 
 def test_a_tensor_subclass_as_answer_is_refused(tmp_path, grade_submission):

@@ -192,7 +192,8 @@ class SequenceTask(Task):
             peeks = (isinstance(changed, torch.Tensor) and changed.shape == forced.shape
                      and bool((changed[:, :-1] != forced[:, :-1]).any(dim=1).float().mean() > 0.1))
             return self.leak_diagnosis if peeks and self.leak_diagnosis else "decoding_fails"
-        if evaluation.run.final_loss() < 0.01 and right_when_fed < 0.5:
+        losses = evaluation.run.losses
+        if losses and losses[0] > 0.1 and evaluation.run.final_loss() < 0.01 and right_when_fed < 0.5:
             return self.leak_diagnosis  # the loss fell to zero training something other than the answer
         return None
 
