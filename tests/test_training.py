@@ -109,6 +109,25 @@ def test_a_run_is_reproducible_from_its_seed(server):
     assert first[0] != other[0]
 
 
+def test_a_busy_machine_changes_nothing_but_the_wall_clock(server):
+    """The same run while two processes spin on the CPUs: the same steps, losses and weights (the
+    recipe counts steps, and the budget CPU time, so the load cannot cut a run short)."""
+    def run() -> tuple[list[float], dict[str, torch.Tensor]]:
+        trained = train_submission("PowerGRU", REFERENCE, training(40, slice_s=0.05), server)
+        return trained.evaluation.run.losses, trained.weights
+
+    quiet = run()
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        busy = run()
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert quiet[0] == busy[0] and len(busy[0]) == 40
+    assert quiet[1].keys() == busy[1].keys() and all(torch.equal(quiet[1][k], busy[1][k]) for k in quiet[1])
+
+
 def test_held_out_seeds_are_the_grading_process_s_own():
     task, other = TASKS["PowerRNN"], TASKS["PowerGRU"]
     # Without a course secret: a fresh seed each grading run, nothing a submission could compute.

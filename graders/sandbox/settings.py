@@ -12,7 +12,7 @@ from .confine import Limits
 
 @dataclass(frozen=True)
 class Training:
-    """The training tasks' own limits (graders/training): a task trains for up to a minute in one
+    """The training tasks' own limits (graders/training): a task trains for its recipe's steps in one
     worker, so the per-test time limit does not apply; these do, and are reported when hit."""
 
     budget_s: float | None = None  # the CPU seconds a task may train; None: generous against the reference's
