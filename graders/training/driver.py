@@ -127,8 +127,9 @@ def _count(value: Any, what: str) -> int:
 
 def too_slow(task: Task, run: Run, waited: bool) -> Text:
     """"too slow: N of M steps in the budget; your step costs X× the reference's"."""
-    head = (Text(f"too slow: {run.step} of {run.steps} steps in the budget of {run.budget_s:.0f} s of CPU time",
-                 f"遅すぎます：CPU 時間 {run.budget_s:.0f} 秒の予算で {run.steps} ステップ中 {run.step} ステップ")
+    budget = f"{round(run.budget_s, 1):g}"
+    head = (Text(f"too slow: {run.step} of {run.steps} steps in the budget of {budget} s of CPU time",
+                 f"遅すぎます：CPU 時間 {budget} 秒の予算で {run.steps} ステップ中 {run.step} ステップ")
             if not waited else
             Text(f"too slow: {run.step} of {run.steps} steps in {run.trained_s:.0f} s of wall-clock time, with only "
                  f"{run.cpu_s:.0f} s of CPU time (the code sleeps or waits)",
