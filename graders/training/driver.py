@@ -178,9 +178,10 @@ class Trainer:
                               seed=seed, steps=self.settings.steps)
         if not isinstance(reply, dict):
             raise Garbage("the worker's answer to task_start is not a dict")
-        run = Run(steps=_count(reply.get("steps"), "number of steps"), device=str(reply.get("device", "?"))[:20])
-        run.budget_s = self.settings.budget_s if self.settings.budget_s is not None else budget_for(
-            self.task, run.steps)
+        # Our count of the steps, not the worker's: it sets the budget.
+        steps = self.settings.steps if self.settings.steps is not None else self.task.recipe.steps
+        run = Run(steps=steps, device=str(reply.get("device", "?"))[:20])
+        run.budget_s = self.settings.budget_s if self.settings.budget_s is not None else budget_for(self.task, steps)
         run.setup_s = time.monotonic() - start
         began = time.monotonic()
         cpu_before = self._cpu(began)
