@@ -25,6 +25,7 @@ from mutants import MUTANTS
 from graders import loading
 from graders.catalogue import ATTENTION_SHORTCUTS, COMPONENTS, RNN_SHORTCUTS, UnknownComponent, select
 from graders.cli import main
+from graders.datasets import bems
 from graders.harness.oracles import Replayer
 from graders.results import Outcome, Status
 from graders.runner import REFERENCE, grade
@@ -35,6 +36,7 @@ from graders.training.driver import GENEROSITY, TooSlow, cpu_seconds
 from graders.training.grading import heldout_seed
 from graders.training.report import save
 from graders.training.tasks import TASKS
+from graders.training.tasks.power import regular_building
 
 # What the reference trains here: the recipe (None) where that takes seconds, else a few steps.
 STEPS: dict[str, int | None] = {"TransformerCalculator": 3, "LSTMCalculator": 3, "AttentionCalculator": 3,
@@ -144,6 +146,18 @@ def test_grade_train_grades_the_tasks_like_components(tmp_path, capsys):
     assert code == 0, out
     assert "PowerRNN" in out and "RNNCell" in out
     assert '"component:PowerRNN"' in results.read_text()
+
+
+def test_power_is_tested_on_weeks_without_a_day_off():
+    """A weekday off cannot be forecast from the features (no holiday flag): the held-out building
+    is the first from the seed without one in its test weeks, as one in four would have one."""
+    chosen = [regular_building(seed) for seed in range(40)]
+    for building in chosen:
+        sim = bems.simulate_building(bems.TRAIN_DAYS + bems.TEST_DAYS, building)
+        test = slice(bems.TRAIN_DAYS * 24, None)
+        afternoons = (sim["weekday"][test] < 5) & (sim["hour"][test] == 14)
+        assert (sim["occupancy"][test][afternoons] > 0.5).all(), building  # every weekday worked
+    assert any(seed != building for seed, building in enumerate(chosen))  # the filter does skip some
 
 
 def test_cpu_seconds_counts_every_thread_of_a_process():
