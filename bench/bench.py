@@ -183,7 +183,7 @@ def training(repeat: int) -> list[tuple[str, str]]:
     from graders.runner import REFERENCE
     from graders.sandbox.settings import Settings
     from graders.sandbox.zygote import ForkServer
-    from graders.training.grading import train_submission
+    from graders.training.command import train_submission
     from graders.training.tasks import TASKS
 
     lines = []

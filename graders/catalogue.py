@@ -230,7 +230,9 @@ def _rnn() -> Unit:
 
 
 def task(name: str, unit: str, module: str, en: str, ja: str, uses: tuple[str, ...]) -> Component:
-    """A training task: `module` holds what it trains, `uses` the components it is made of."""
+    """A training task: `module` holds what it trains, `uses` the components it is made of. It
+    forbids the library modules the course exists to teach, recurrent and attention alike: a task
+    is built from the student's own components, whichever unit it belongs to."""
     return Component(name, unit, module, Text(en, ja), uses, TASK_SHORTCUTS, task=True)
 
 

@@ -39,7 +39,7 @@ from .sandbox.client import (
 )
 from .sandbox.settings import Settings
 from .sandbox.zygote import ForkServer
-from .training.driver import Progress
+from .training.driver import Progress, TooSlow
 from .training.grading import Evaluation, train_and_evaluate
 from .training.tasks import TASKS
 
@@ -125,8 +125,10 @@ class GradingPlugin:
         if component.name not in self.trainings:
             callback = self.progress(component) if self.progress else None
             try:
+                # Scored by the reference's model where the oracle has the reference (not the release's snapshots).
+                reference = getattr(self.oracle, "reference", None)
                 self.trainings[component.name] = train_and_evaluate(
-                    worker, TASKS[component.name], self.sandbox.settings.training, callback)[1]
+                    worker, TASKS[component.name], self.sandbox.settings.training, reference, callback)
             except SandboxError as e:  # the student's code failed: each of the task's tests says so
                 self.trainings[component.name] = e
         outcome = self.trainings[component.name]
@@ -286,6 +288,8 @@ def judge(error: BaseException | None, hidden: bool) -> tuple[Outcome, Text, str
         return Outcome.FAILED, error.text, error.diagnosis
     if isinstance(error, StudentError):
         return _student_error(error, hidden)
+    if isinstance(error, TooSlow):  # a training run that spent its CPU budget
+        return Outcome.LIMIT, error.text, None
     if isinstance(error, WorkerTimeout):
         text = getattr(error, "text", None)  # a training run's timeout says which request (both languages)
         return Outcome.TIMEOUT, text if isinstance(text, Text) else Text(str(error), str(error)), None

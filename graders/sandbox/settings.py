@@ -21,17 +21,20 @@ def wall_limit(limit_s: float) -> float:
 
 @dataclass(frozen=True)
 class Training:
-    """The training tasks' own limits (graders/training): a task trains for up to a minute in one
+    """The training tasks' own limits (graders/training): a task trains for its recipe's steps in one
     worker, so the per-test time limit does not apply; these do, and are reported when hit."""
 
-    budget_s: float | None = None  # the time a task may train; None: the task's own (graders/training/tasks)
+    budget_s: float | None = None  # the CPU seconds a task may train; None: generous against the reference's
+    # cost (graders/training/driver.py budget_for)
     steps: int | None = None  # None: the task's recipe; fewer for a quick check (the framework's tests)
     seed: int | None = None  # the training seed; None: the task's own
     memory_mb: int = 3072  # a training worker's address space beyond what torch maps
     slice_s: float = 1.0  # the worker reports its progress this often
     slack_s: float = 30.0  # a request's time limit beyond its slice: one slow step, the predictions
-    threads: int = 2  # a training worker's intra-op threads: the cores a batch counts it as (instructor/pool.py)
-    cpu_s: int = 3600  # RLIMIT_CPU backstop (two threads); the budget is enforced by the grader
+    # A training worker's intra-op threads, and what the pool counts it as. One: with two, threads spin
+    # waiting for each other and a step's CPU time grows 6-8x under load, so a CPU budget would not hold.
+    threads: int = 1
+    cpu_s: int = 3600  # RLIMIT_CPU backstop; the budget (CPU time too) is enforced by the grader
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,19 @@ submission's own components, with a progress bar, then score it on held-out data
 task's bar and the trivial baseline, and save the trained weights and the pictures.
 
 The training runs in a sandboxed worker like any student code (graders/training/session.py); the
-held-out problems, the score and the pictures are made here.
+held-out problems, the score and the pictures are made here (graders/training/grading.py). This
+module sits above the runner (it borrows its rules for the sandbox and its verdicts), so nothing
+below imports it.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text as RichText
@@ -17,6 +23,12 @@ from rich.text import Text as RichText
 from ..i18n import Lang, Text
 from ..sandbox.settings import Settings
 from ..sandbox.zygote import ForkServer
+
+if TYPE_CHECKING:
+    import torch
+
+    from .driver import Progress
+    from .grading import Evaluation
 
 # Nothing here imports torch when the CLI starts: the zygote imports it in parallel with this
 # process (graders/cli.py), so the imports that need it are made inside the functions.
@@ -31,7 +43,7 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("submission", nargs="*", default=[Path("exercises")], type=Path,
                    help="folder laid out like exercises/ (default: exercises), a checkout, a .zip, or notebooks")
     p.add_argument("--budget", type=float, metavar="SECONDS",
-                   help="the most time training may take (default: the task's, 60 s)")
+                   help="the most CPU time training may take (default: generous against the reference's cost)")
     p.add_argument("--seed", type=int, metavar="N", help="the training seed (default: the task's)")
     p.add_argument("--steps", type=int, metavar="N", help="train for N steps instead of the recipe's")
     p.add_argument("--out", type=Path, metavar="DIR",
@@ -64,6 +76,35 @@ def run_train(args: argparse.Namespace, console: Console) -> int:
                      args.lang, console)
 
 
+@dataclass(frozen=True)
+class Trained:
+    evaluation: Evaluation
+    weights: dict[str, torch.Tensor] | None  # None when the run failed
+    seconds: float  # the whole run: building, training, answering the held-out problems
+
+
+def train_submission(name: str, submission: Path, settings: Settings, server: ForkServer,
+                     on_progress: Callable[[Progress], None] | None = None) -> Trained:
+    """Train task `name` on `submission` in a sandboxed worker and score it (`grader train`,
+    `make bench`); raises SandboxError when the student's code fails (raises, hangs, breaks a rule,
+    spends its CPU budget: driver.TooSlow)."""
+    from ..catalogue import COMPONENTS
+    from ..runner import HIDDEN, HIDDEN_MODULES, REFERENCE
+    from ..sandbox.client import Sandbox
+    from .grading import train_and_evaluate
+    from .tasks import TASKS
+
+    started = time.monotonic()
+    with Sandbox(settings, HIDDEN, server, HIDDEN_MODULES) as sandbox:
+        worker = sandbox.worker(submission, COMPONENTS[name])
+        try:
+            evaluation = train_and_evaluate(worker, TASKS[name], sandbox.settings.training,
+                                            REFERENCE if REFERENCE.is_dir() else None, on_progress)
+        finally:
+            worker.close()
+    return Trained(evaluation, evaluation.weights if evaluation.trained else None, time.monotonic() - started)
+
+
 def train(name: str, submission: Path, label: str, settings: Settings, out: Path, lang: Lang,
           console: Console, server: ForkServer | None = None) -> int:
     """Train task `name` on `submission`, print the result, save weights and pictures in `out`;
@@ -72,7 +113,6 @@ def train(name: str, submission: Path, label: str, settings: Settings, out: Path
     from ..reports.labels import OUTCOME
     from ..runner import judge
     from ..sandbox.client import SandboxError
-    from .grading import train_submission
     from .progress import training_bars
     from .report import render, render_diagnosis, save
 

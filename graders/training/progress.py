@@ -1,8 +1,8 @@
 """The progress bar of a training run (rich): step, loss, the task's accuracy, time left.
 
 One bar per task, updated after each slice the worker trains (graders/training/driver.py). The
-time left is the smaller of what the steps still need at the current pace and what is left of
-the budget.
+time left is what the steps still need at the current pace (the CPU budget is a limit the
+reference stays far below, not a deadline).
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from .task import Task
 def _eta(done: Slice) -> str:
     if done.step == 0:
         return "?"
-    pace = done.trained_s / done.step
-    left = min((done.steps - done.step) * pace, max(0.0, done.budget_s - done.trained_s))
+    left = (done.steps - done.step) * done.trained_s / done.step
     return f"{left:3.0f} s"
 
 

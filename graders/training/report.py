@@ -62,10 +62,12 @@ def render(evaluation: Evaluation, files: list[Path], seconds: float, lang: Lang
     console.print("  " + evaluation.summary().get(lang))
     final = f"{run.final_loss():.4f}" if run.losses else "-"
     console.print("  " + Text(
-        f"{run.step} of {run.steps} steps in {run.trained_s:.1f} s (+{run.setup_s:.1f} s to build), final loss "
-        f"{final}, on {run.device}; {seconds:.0f} s in all",
-        f"{run.steps} ステップ中 {run.step} ステップを {run.trained_s:.1f} 秒（構築 +{run.setup_s:.1f} 秒）、"
-        f"最終の損失 {final}、{run.device} で学習。全体で {seconds:.0f} 秒").get(lang))
+        f"{run.step} of {run.steps} steps in {run.trained_s:.1f} s (+{run.setup_s:.1f} s to build; CPU time "
+        f"{run.cpu_s:.1f} s of a budget of {round(run.budget_s, 1):g} s), final loss {final}, on {run.device}; "
+        f"{seconds:.0f} s in all",
+        f"{run.steps} ステップ中 {run.step} ステップを {run.trained_s:.1f} 秒（構築 +{run.setup_s:.1f} 秒、CPU 時間 "
+        f"{run.cpu_s:.1f} 秒／予算 {round(run.budget_s, 1):g} 秒）、最終の損失 {final}、{run.device} で学習。"
+        f"全体で {seconds:.0f} 秒").get(lang))
     if evaluation.score is not None and evaluation.heldout is not None:
         prediction = evaluation.reply["prediction"]
         for source, answer, right in task.examples(evaluation.heldout, prediction, EXAMPLES):

@@ -3,27 +3,28 @@ optimiser, and the steps done so far.
 
 The grading process drives it request by request (graders/sandbox/worker.py `task_*` ops):
 `run(seconds)` trains for one slice and reports the losses of its steps, so the grading process
-shows progress and keeps the time budget; `predict` answers held-out inputs; `state` returns the
-trained weights. The number of steps is fixed by the task's recipe, so a seed gives one result
-whatever the machine's speed; the time budget only cuts a run short.
+shows progress and keeps the CPU budget; `predict` answers held-out inputs (the student's own
+answers, for feedback); `state` returns the trained weights, which the grading process scores in
+the reference's model. The number of steps is fixed by the task's recipe, so a seed gives one
+result whatever the machine's speed; the slices only pace the progress reports.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
 from types import ModuleType
 from typing import Any
 
 import torch
 
+from ..sandbox.settings import Training
 from .optim import AdamW
 from .task import Task
 
-# Two intra-op threads: the worker's OpenMP pool is created here, after the fork, and two is what
-# the course's machines have (more would not help models this small much).
-TRAIN_THREADS = 2
+# One intra-op thread (Settings.training.threads says why, and the batch's pool counts it so):
+# measured on the course machine, docs/training.md.
+TRAIN_THREADS = Training.threads
 
 
 def device() -> torch.device:
@@ -54,7 +55,7 @@ def lr_factor(step: int, steps: int, warmup: int, final: float) -> float:
 
 class TrainingSession:
     def __init__(self, task: Task, modules: dict[str, ModuleType], seed: int, steps: int | None = None) -> None:
-        torch.set_num_threads(min(TRAIN_THREADS, os.cpu_count() or 1))
+        torch.set_num_threads(TRAIN_THREADS)
         self.task = task
         self.modules = modules
         self.device = device()

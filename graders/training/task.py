@@ -7,8 +7,9 @@ A task has two halves that never meet in one process:
   student's own modules, `batch` draws a training batch from the trusted generators, `loss` is
   the training objective and `predict` answers held-out inputs;
 * in the grading process (graders/training/grading.py): `heldout` generates the held-out
-  problems from another seed, `score` and `baseline` measure the answers, and `pictures` says
-  what to draw.
+  problems from a seed only that process knows, `build` and `predict` run again on the
+  reference's modules with the student's trained weights (the score that counts), `score` and
+  `baseline` measure the answers, and `pictures` says what to draw.
 
 Both halves are trusted code; only the modules that `build` imports are the student's.
 """
@@ -103,9 +104,8 @@ class Task:
     modules: tuple[str, ...]  # the modules of the student's unit the model is built from
     recipe: Recipe
     bar: Bar
-    budget_s: float = 60.0  # the time the training may take (the reference needs less here)
-    seed: int = 0  # the training seed
-    heldout_seed: int = 1_000_003  # held-out data: another seed (and, where it can, a disjoint part)
+    step_cpu_s: float  # the reference's CPU time per step (one thread), measured: the budget's unit
+    seed: int = 0  # the training seed (held-out data: a secret seed of the grading process)
     heldout_size: int = 1000  # at most: a task whose held-out data are a stretch of time has fewer
     heldout_items: Text = Text("problems", "問")  # what one held-out example is called in the report
     baseline_name: Text  # the trivial answer the task must beat, e.g. "the most frequent answer"
@@ -147,6 +147,11 @@ class Task:
     def score(self, prediction: torch.Tensor, heldout: Heldout) -> float:
         """The metric the bar is about."""
         raise NotImplementedError
+
+    def agree(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Whether two predictions give the same answer, per held-out item (N,): the student's
+        own answers against those of the reference's model with the student's weights."""
+        return torch.isclose(a, b, rtol=0.0, atol=1e-3).reshape(len(a), -1).all(dim=1)
 
     def baseline(self, heldout: Heldout) -> float:
         """The same metric for the trivial answer (most frequent answer, persistence, last frame)."""

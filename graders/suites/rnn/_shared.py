@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from graders.harness import Implementation, Obj, assert_close, fail, randn
-from graders.harness.data import generator
 from graders.harness.checks import describe
+from graders.harness.data import generator
 from graders.i18n import Text
 from graders.sandbox.client import StudentError
 

@@ -9,4 +9,4 @@ from graders.training.checks import task_tests
 
 COMPONENT = "NextFrames"
 
-test_trains, test_beats_baseline, test_reaches_bar = task_tests(COMPONENT)
+test_beats_baseline, test_reaches_bar = task_tests(COMPONENT)

@@ -105,6 +105,7 @@ class AttentionCalculator(AttentionSeq2Seq):
     start_id = end_id = calc.EOS
     answer_len = calc.LABEL_LEN - 1
     recipe = Recipe(steps=1800, batch_size=128, lr=1e-2, warmup=50, clip=5.0)
+    step_cpu_s = 0.030  # the reference's CPU time per step (one thread; docs/training.md)
     bar = Bar(0.95, True, Text("exact match", "完全一致率"))
 
     def problems(self, generator: torch.Generator, n: int, held_out: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -129,6 +130,7 @@ class DateConverter(AttentionSeq2Seq):
     end_id = None  # fixed length: the answer is all ten characters
     answer_len = dates.OUTPUT_LEN - 1
     recipe = Recipe(steps=800, batch_size=64, lr=5e-3, warmup=50)
+    step_cpu_s = 0.050  # the reference's CPU time per step (one thread; docs/training.md)
     bar = Bar(0.98, True, Text("exact match", "完全一致率"))
 
     def problems(self, generator: torch.Generator, n: int, held_out: bool) -> tuple[torch.Tensor, torch.Tensor]:

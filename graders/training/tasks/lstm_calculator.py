@@ -35,6 +35,7 @@ class LSTMCalculator(SequenceTask):
     unit = "rnn"
     modules = ("calculator",)
     recipe = Recipe(steps=1300, batch_size=128, lr=1e-2, warmup=50, clip=5.0)
+    step_cpu_s = 0.032  # the reference's CPU time per step (one thread; docs/training.md)
     bar = Bar(0.99, True, Text("exact match", "完全一致率"))
     end_id = calc.EOS
     vocab_size = calc.VOCAB_SIZE

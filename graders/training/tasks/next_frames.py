@@ -52,6 +52,7 @@ class NextFrames(Task):
     unit = "rnn"
     modules = ("convlstm",)
     recipe = Recipe(steps=300, batch_size=16, lr=1e-2, warmup=10)
+    step_cpu_s = 0.22  # the reference's CPU time per step (one thread; docs/training.md)
     bar = Bar(0.6, False, Text("MSE relative to copying the last frame", "最後のフレームの複製に対する MSE の比"),
               unit="x")
     heldout_size = 200

@@ -3,14 +3,15 @@ RNNCell, LSTMCell or GRUCell, forecasts the power of the next hour from the last
 
 Data: the simulated building of graders/datasets/bems.py. The model learns from the first eight
 weeks of the training seed's building and is tested on the two weeks after them of another
-building (the held-out seed): windows of 10 hours, the label one hour ahead (delay 1), as the
-lecture's BEMSDataset(delay=1, time_window=10). The number is the root-mean-square error of the
-forecast for the hour after each window, divided by that of persistence (the next hour's power is
-this hour's): below 1 beats the trivial forecast.
+building (from the grading process's held-out seed, `regular_building`): windows of 10 hours, the
+label one hour ahead (delay 1), as the lecture's BEMSDataset(delay=1, time_window=10). The number
+is the root-mean-square error of the forecast for the hour after each window, divided by that of
+persistence (the next hour's power is this hour's): below 1 beats the trivial forecast.
 """
 
 from __future__ import annotations
 
+import itertools
 from types import ModuleType
 
 import torch
@@ -31,6 +32,23 @@ def windows(data: torch.Tensor, label: torch.Tensor) -> tuple[torch.Tensor, torc
     starts = torch.arange(data.size(0) - DELAY - TIME_WINDOW + 1).unsqueeze(1)
     hours = starts + torch.arange(TIME_WINDOW)  # (N', T)
     return data[hours], label[hours + DELAY]
+
+
+def regular_building(seed: int) -> int:
+    """The first building from `seed` on whose two test weeks every weekday is a working day.
+
+    The 34 features carry no holiday flag, so a weekday off cannot be forecast from them: one
+    building in four has one in its test weeks, and there the reference's error is 0.5 to 0.65
+    of persistence's instead of 0.24 to 0.29 (measured on 30 buildings), so the grade would depend
+    on the draw of the building rather than on the model."""
+    return next(candidate for candidate in itertools.count(seed) if every_weekday_worked(candidate))
+
+
+def every_weekday_worked(seed: int) -> bool:
+    sim = bems.simulate_building(bems.TRAIN_DAYS + bems.TEST_DAYS, seed)
+    test = slice(bems.TRAIN_DAYS * 24, None)
+    mid_morning = (sim["weekday"][test] < 5) & (sim["hour"][test] == 10)  # full occupancy when working
+    return bool((sim["occupancy"][test][mid_morning] == 1.0).all())
 
 
 def rmse(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -71,7 +89,7 @@ class PowerForecast(Task):
     # -- grading side ------------------------------------------------------------------------------
 
     def heldout(self, seed: int, size: int) -> Heldout:
-        x, y = windows(*bems.load_bems_data(train=False, seed=seed))
+        x, y = windows(*bems.load_bems_data(train=False, seed=regular_building(seed)))
         return Heldout({"x": x}, y[:, -1, 0], {"persistence": x[:, -1, bems.POWER]})
 
     def expected(self, heldout: Heldout) -> tuple[tuple[int, ...], torch.dtype]:
@@ -97,13 +115,14 @@ class PowerForecast(Task):
                        Text("hour of the held-out weeks", "テスト期間の時刻"), Text("power (kW)", "電力 (kW)"))]
 
 
+# step_cpu_s: the reference's CPU time per step (one thread; docs/training.md)
 class PowerLSTM(PowerForecast):
-    name, rnn_name = "PowerLSTM", "LSTM"
+    name, rnn_name, step_cpu_s = "PowerLSTM", "LSTM", 0.012
 
 
 class PowerGRU(PowerForecast):
-    name, rnn_name = "PowerGRU", "GRU"
+    name, rnn_name, step_cpu_s = "PowerGRU", "GRU", 0.010
 
 
 class PowerRNN(PowerForecast):
-    name, rnn_name = "PowerRNN", "RNN"
+    name, rnn_name, step_cpu_s = "PowerRNN", "RNN", 0.006

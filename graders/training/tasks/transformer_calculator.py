@@ -38,6 +38,7 @@ class TransformerCalculator(SequenceTask):
     unit = "transformer"
     modules = ("transformer",)
     recipe = Recipe(steps=800, batch_size=128, lr=3e-3, warmup=100, betas=(0.9, 0.99))
+    step_cpu_s = 0.070  # the reference's CPU time per step (one thread; docs/training.md)
     bar = Bar(0.99, True, Text("exact match", "完全一致率"))
     end_id = calc.EOS
     vocab_size = calc.VOCAB_SIZE
