@@ -135,8 +135,10 @@ def test_a_busy_machine_changes_nothing_but_the_wall_clock(server):
 
 def test_held_out_seeds_are_the_grading_process_s_own():
     task, other = TASKS["PowerRNN"], TASKS["PowerGRU"]
-    # Without a course secret: a fresh seed each grading run, nothing a submission could compute.
-    assert heldout_seed(task) != heldout_seed(task)
+    # Without a course secret: one public seed per task (a grade must not change from run to run),
+    # never the training seed.
+    assert heldout_seed(task) == heldout_seed(task) != heldout_seed(other)
+    assert heldout_seed(task) != task.seed
     # With one: one seed per task, the same every run (graders/training/grading.py).
     assert heldout_seed(task, b"course") == heldout_seed(task, b"course") != heldout_seed(other, b"course")
     assert heldout_seed(task, b"course") != heldout_seed(task, b"other course")

@@ -30,7 +30,6 @@ budget is never diagnosed (driver.TooSlow).
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from .. import loading
 from ..i18n import Text
 from ..sandbox.client import Worker
 from ..sandbox.settings import Training
+from ..secret import hidden_key
 from .driver import Progress, Run, Trainer
 from .task import Heldout, Task
 
@@ -50,9 +50,11 @@ MARGIN = {True: 0.01, False: -0.02}
 
 
 def heldout_seed(task: Task, secret: bytes | None = None) -> int:
-    """The seed of a task's held-out problems, known to this process only. With a course secret,
-    one seed per task (the same grade every run); without one, a fresh seed per grading run."""
-    salt = secret if secret is not None else os.urandom(32)
+    """The seed of a task's held-out problems, drawn in this process and never sent to the worker:
+    one per task and course secret, so a submission gets the same grade every run (no secret: a
+    public one, still never the training seed). Knowing it gains a student nothing: the score comes
+    from the weights the run produced, evaluated here in the reference's model."""
+    salt = secret if secret is not None else b"public held-out problems"
     return int.from_bytes(hashlib.sha256(salt + task.name.encode()).digest()[:8], "little") >> 1
 
 
@@ -226,11 +228,10 @@ def evaluate(trainer: Trainer, task: Task, run: Run, reference: Path | None, see
 
 
 def train_and_evaluate(worker: Worker, task: Task, settings: Training, reference: Path | None,
-                       on_progress: Callable[[Progress], None] | None = None, secret: bytes | None = None
-                       ) -> Evaluation:
+                       on_progress: Callable[[Progress], None] | None = None) -> Evaluation:
     """Train `task` in `worker` for its steps (driver.TooSlow if the budget runs out first), then
-    judge it here on held-out problems from a seed of this process."""
+    judge it here on held-out problems from a seed of this process (salted by the course secret)."""
     trainer = Trainer(worker, task, settings)
     run = trainer.train(on_progress)
-    return evaluate(trainer, task, run, reference, heldout_seed(task, secret))
+    return evaluate(trainer, task, run, reference, heldout_seed(task, hidden_key()))
 
