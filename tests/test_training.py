@@ -70,7 +70,7 @@ def test_every_task_is_a_component_with_a_suite():
         assert c.suite.is_file(), c.suite
         assert TASKS[c.name].unit == c.unit and set(c.uses) <= set(COMPONENTS)
         # The library modules the course teaches, recurrent and attention alike (tests/test_training_cheats.py).
-        assert set(RNN_SHORTCUTS) | set(ATTENTION_SHORTCUTS) <= set(c.forbidden), c.name
+        assert set(RNN_SHORTCUTS) | set(ATTENTION_SHORTCUTS) <= set(c.shortcuts), c.name
     assert not any(c.task for c in select(None))  # grade: exercises only
     assert {c.name for c in select(None, train=True)} == set(COMPONENTS)  # grade --train: everything
     assert [c.name for c in select(["power-lstm"])] == ["PowerLSTM"]

@@ -395,7 +395,10 @@ def redirect_output(path: Path) -> None:
 # only part of the grader's package student code may import. It imports nothing of the rest; the
 # trusted generators beside it (calc.py, frames.py: held-out data, training tasks) are not given.
 GIVEN = ("graders.datasets.bems", "graders.datasets.dates", "graders.datasets.glyphs")
-GIVEN_PACKAGES = ("graders", "graders.datasets")  # only as the way to the given modules
+# What a refused shortcut's code imports when it is called (shortcuts.refusing_code): kept, and
+# guarded like the libraries (replacing its `refuse` is tampering).
+REFUSAL = "graders.sandbox.shortcuts"
+GIVEN_PACKAGES = ("graders", "graders.datasets", "graders.sandbox")  # only as the way to the modules above
 
 
 def forget_the_grader() -> None:
@@ -404,7 +407,7 @@ def forget_the_grader() -> None:
     its files are outside the worker's root, and its modules leave sys.modules and the packages'
     attributes."""
     def kept(name: str) -> bool:
-        return name in GIVEN or name in GIVEN_PACKAGES
+        return name in GIVEN or name == REFUSAL or name in GIVEN_PACKAGES
 
     for name in [n for n in sys.modules if n.startswith("graders.") and not kept(n)]:
         del sys.modules[name]
