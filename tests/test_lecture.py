@@ -146,6 +146,17 @@ def test_every_message_of_a_japanese_report_is_japanese(tmp_path, capsys):
     assert "LSTMEncoder" not in notes and "ConvLSTMCell として採点します" in notes
 
 
+def test_every_contract_error_of_the_test_doubles_reads_in_japanese():
+    """The doubles (graders/standins) say how a caller broke the contract in both languages."""
+    for path in sorted((Path(__file__).parents[1] / "graders" / "standins").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ContractError":
+                text = node.args[0] if node.args else None
+                assert isinstance(text, ast.Call) and getattr(text.func, "id", "") == "Text", \
+                    f"{path.name}:{node.lineno}: ContractError(Text(en, ja))"
+                assert JAPANESE.search(ast.unparse(text.args[1])), f"{path.name}:{node.lineno}: not Japanese"
+
+
 def test_every_diagnosis_reads_in_japanese():
     for diagnosis in CATALOGUE:
         for text in (diagnosis.message.ja, diagnosis.fix.ja):

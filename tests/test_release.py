@@ -369,3 +369,39 @@ def test_instructors_parts_are_closed():
         text = doc.read_text(encoding="utf-8")
         assert text.count("<!-- instructors -->") == text.count("<!-- /instructors -->"), doc
         assert INSTRUCTORS_ONLY.sub("", text).count("instructors -->") == 0, doc
+
+
+# --- the test doubles ship with the release: they must not teach the answers ------------------
+
+def computations(source: str) -> set[str]:
+    """The statements of `source` that compute something (call a function or a module)."""
+    simple = (ast.FunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With, ast.Try)
+    return {ast.unparse(node) for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.stmt) and not isinstance(node, simple)
+            and any(isinstance(n, ast.Call) for n in ast.walk(node))}
+
+
+def told(statement: str, stub: str) -> bool:
+    """The stub says it already: the statement, or the layer an attribute is built as."""
+    node = ast.parse(statement).body[0]
+    value = ast.unparse(node.value) if isinstance(node, ast.Assign) else statement
+    return " ".join(value.split()) in " ".join(stub.split())
+
+
+@pytest.mark.parametrize("unit", ["transformer", "rnn"])
+def test_the_test_doubles_compute_nothing_the_reference_does(unit):
+    """The release ships graders/standins: a double that computes as the reference does (the
+    Embedder double once was the solution verbatim) hands out the answer."""
+    import inspect
+
+    from graders.catalogue import COMPONENTS
+    from graders.standins import standins
+
+    copied = {}
+    for name, double in standins(unit).items():
+        module = COMPONENTS[name].module
+        reference = (REFERENCE / unit / f"{module}.py").read_text(encoding="utf-8")
+        stub = (EXERCISES / unit / f"{module}.py").read_text(encoding="utf-8")
+        shared = computations(inspect.getsource(double)) & computations(reference)
+        copied[name] = sorted(s for s in shared if not told(s, stub))
+    assert not any(copied.values()), {name: found for name, found in copied.items() if found}

@@ -171,7 +171,7 @@ class LSTMDecoder(nn.Module):
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         index = check_tokens("LSTMDecoder", index, self.vocab_size, allow_one_step=True)
         if index.dim() == 1:
-            index = index.unsqueeze(1)  # (B, 1)
+            index = index[:, None]  # (B, 1)
         B = index.size(0)
         if not isinstance(state, tuple | list) or len(state) != 2:
             raise ContractError(Text(
