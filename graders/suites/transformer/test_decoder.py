@@ -89,7 +89,7 @@ def test_causal(student):
     expect_causal(decoder, (tgt, memory), (changed, memory), changed_from=2)
 
 
-@graded(1, "passes its dropout on to every block", "ドロップアウト率を各ブロックに渡す")
+@graded(1, "passes its dropout on to every block", "ドロップアウト率を各ブロックに渡す", property=True)
 def test_dropout_passed_on(student):
     decoder = build(student, COMPONENT, SIGNATURE, *ARGS, 0.3)
     for i in range(LAYERS):

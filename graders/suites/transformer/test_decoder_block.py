@@ -148,7 +148,7 @@ def test_cross_attention_roles(student, reference):
     assert_close(stu(tgt, memory), ref(tgt, memory), mistakes=mistakes(ref, tgt, memory))
 
 
-@graded(1, "passes its dropout on to the feed-forward network", "ドロップアウト率を FFN に渡す")
+@graded(1, "passes its dropout on to the feed-forward network", "ドロップアウト率を FFN に渡す", property=True)
 def test_dropout_passed_on(student):
     expect_dropout_passed_on(student.new(COMPONENT, D, H, HIDDEN, 0.3), 0.3, "FFN")
 

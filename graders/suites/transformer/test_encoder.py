@@ -95,7 +95,7 @@ def test_padding_invariance(student):
     expect_ignores_padding(encoder, (x, mask), (y, mask), mask, diagnosis="mask_not_passed_on")
 
 
-@graded(1, "passes its dropout on to every block", "ドロップアウト率を各ブロックに渡す")
+@graded(1, "passes its dropout on to every block", "ドロップアウト率を各ブロックに渡す", property=True)
 def test_dropout_passed_on(student):
     encoder = build(student, COMPONENT, SIGNATURE, *ARGS, 0.3)
     for i in range(LAYERS):

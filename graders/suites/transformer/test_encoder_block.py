@@ -104,7 +104,7 @@ def test_padding_invariance(student):
     expect_ignores_padding(block, (x, mask), (y, mask), mask)
 
 
-@graded(1, "passes its dropout on to the feed-forward network", "ドロップアウト率を FFN に渡す")
+@graded(1, "passes its dropout on to the feed-forward network", "ドロップアウト率を FFN に渡す", property=True)
 def test_dropout_passed_on(student):
     expect_dropout_passed_on(student.new(COMPONENT, D, H, HIDDEN, 0.3), 0.3, "FFN")
 
