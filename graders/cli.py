@@ -10,30 +10,22 @@ import argparse
 import contextlib
 import dataclasses
 import sys
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 
 from . import secret
 from .catalogue import UNITS, UnknownComponent, select
+from .commandline import UsageError, add_limits, settings_from, submission_folder, writable
 from .distribute.command import add_release
 from .i18n import LANGS, Lang, Text, default_lang
 from .instructor.commands import add_batch, add_override, add_report
 from .notebooks.command import add_notebooks
-from .notebooks.reading import NotebookError
-from .notebooks.submission import is_notebook_submission, materialize, render_notes
-from .sandbox.confine import Limits
-from .sandbox.settings import Settings
+from .notebooks.submission import is_notebook_submission
 from .sandbox.zygote import ForkServer
 from .secret import SecretError
-from .submissions import discover
 from .training.command import add_train
-
-
-class UsageError(Exception):
-    """Bad input from the user: reported as one line, exit status 2."""
 
 
 def add_grade(sub: argparse._SubParsersAction) -> None:
@@ -53,55 +45,6 @@ def add_grade(sub: argparse._SubParsersAction) -> None:
                    help="also grade the training tasks: train each one (up to a minute each; see `grader train`)")
     add_limits(p)
     p.set_defaults(run=run_grade)
-
-
-def add_limits(p: argparse.ArgumentParser) -> None:
-    d = Limits()
-    p.add_argument("--time-limit", type=float, default=Settings().time_s, metavar="S",
-                   help="seconds per test, counted in CPU time (default: %(default)s)")
-    p.add_argument("--memory-limit", type=int, default=d.memory_mb, metavar="MB",
-                   help="memory per worker beyond torch itself (default: %(default)s)")
-    p.add_argument("--output-limit", type=int, default=d.output_kb, metavar="KB",
-                   help="what the student's code may print (default: %(default)s)")
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    if args.time_limit <= 0 or args.memory_limit <= 0 or args.output_limit <= 0:
-        raise UsageError("limits must be positive")
-    return Settings(args.time_limit, Limits(memory_mb=args.memory_limit, output_kb=args.output_limit))
-
-
-def writable(path: Path | None) -> None:
-    if path is not None and not path.resolve().parent.is_dir():
-        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
-
-
-@contextlib.contextmanager
-def submission_folder(paths: list[Path], lang: Lang, console: Console) -> Iterator[tuple[Path, str | None]]:
-    """The folder laid out like exercises/ that `paths` give (a folder, a checkout holding
-    exercises/, a .zip of either, or notebooks), and the label the report names it by (None:
-    its own path). Temporary copies live as long as the `with` block."""
-    if is_notebook_submission(paths):
-        with tempfile.TemporaryDirectory(prefix="grader-notebooks-") as workdir:
-            try:
-                notebooks = materialize(paths, Path(workdir))
-            except NotebookError as e:
-                raise UsageError(str(e)) from None
-            render_notes(notebooks.notes, lang, console)
-            yield notebooks.folder, notebooks.label
-        return
-    if len(paths) != 1:
-        raise UsageError("give one folder laid out like exercises/, or notebooks (.ipynb files or folders of them)")
-    submission = paths[0]
-    if not submission.exists():
-        raise UsageError(f"submission {submission} does not exist")
-    with tempfile.TemporaryDirectory(prefix="grader-submission-") as workdir:
-        # Found as `grader batch` and the Gradescope autograder find it (discover.py).
-        prepared = discover.prepare(submission, Path(workdir))
-        if prepared.folder is None:
-            raise UsageError(prepared.problem.get(lang) if prepared.problem else f"cannot use {submission}")
-        render_notes(prepared.notes, lang, console)
-        yield prepared.folder, None if prepared.folder == submission else str(submission)
 
 
 def run_grade(args: argparse.Namespace, console: Console) -> int:

@@ -184,12 +184,41 @@ class Scanner(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+def literal_exec(node: ast.stmt) -> str | None:
+    """The code of `exec(compile("<code>", "<name>", "exec"), globals())`, the form in which the
+    notebook router places each cell's statement (graders/notebooks/routing.py); None for anything
+    else. Running a literal is running that code, so the review reads the code instead."""
+    call = node.value if isinstance(node, ast.Expr) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "exec"
+            and len(call.args) == 2 and not call.keywords):
+        return None
+    compiled, scope = call.args
+    if not (isinstance(compiled, ast.Call) and isinstance(compiled.func, ast.Name) and compiled.func.id == "compile"
+            and len(compiled.args) == 3 and not compiled.keywords
+            and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in compiled.args)
+            and compiled.args[2].value == "exec"):
+        return None
+    if not (isinstance(scope, ast.Call) and isinstance(scope.func, ast.Name) and scope.func.id == "globals"
+            and not scope.args and not scope.keywords):
+        return None
+    return compiled.args[0].value
+
+
+def statements(source: str) -> list[ast.stmt]:
+    """The module's top-level statements, the code of literal execs in their place."""
+    body = []
+    for node in ast.parse(source).body:
+        code = literal_exec(node)
+        body += statements(code) if code is not None else [node]
+    return body
+
+
 def scan(path: Path, file: str, skip: tuple[str, ...] = ()) -> list[Finding]:
     """The findings in one source file, leaving out the top-level definitions named in `skip`
     (the module's other components: their findings are theirs). A file that does not parse
     yields nothing here: the worker reports the syntax error."""
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        tree = ast.Module(body=statements(path.read_text(encoding="utf-8", errors="replace")), type_ignores=[])
     except (SyntaxError, ValueError):
         return []
     names, modules = forbidden_names()

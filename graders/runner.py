@@ -276,6 +276,9 @@ def _student_error(e: StudentError, hidden: bool) -> tuple[Outcome, Text, str | 
                                    "出力制限を超えました：print の出力が多すぎます"), None
     if e.kind == "exit":
         return Outcome.ERROR, Text(f"the code called exit(){where}", f"コードが exit() を呼びました{where}"), None
+    if e.detail_ja is not None:  # a test double says how the contract was broken
+        return Outcome.FAILED, Text(f"your code broke the contract: {e.detail}{where}",
+                                    f"演習の約束と違う使い方です：{e.detail_ja}{where}"), e.diagnosis
     raised = Text(f"your code raised {detail}", f"あなたのコードで例外が発生しました：{detail}")
     return Outcome.FAILED, raised, e.diagnosis
 

@@ -79,3 +79,23 @@ def test_the_cli_starts_without_torch():
     done = subprocess.run([sys.executable, "-c", "import sys, graders.cli; print('torch' in sys.modules)"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_only_the_entry_points_import_the_cli():
+    """The subcommands import what they share from graders/commandline.py, never graders/cli.py,
+    which imports them: a cycle would have them import it inside functions to dodge it."""
+    import ast
+
+    entry_points = {"graders/__main__.py", "graders/distribute/autograde.py"}
+    importers = []
+    for path in sorted((ROOT / "graders").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [(node.module or "").rsplit(".", 1)[-1]] + [a.name for a in node.names if not node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name.rsplit(".", 1)[-1] for a in node.names]
+            else:
+                continue
+            if "cli" in names:
+                importers.append(path.relative_to(ROOT).as_posix())
+    assert set(importers) <= entry_points, importers

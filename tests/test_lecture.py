@@ -108,6 +108,10 @@ JA_PATCHES = {
     "transformer/attention.py": [("/ math.sqrt(d_k)", "/ d_k")],
     "transformer/decoder.py": [(".tril()", "")],
     "rnn/cells.py": [("h_next = o * torch.tanh(c_next)", "h_next = o * c_next")],
+    # the test doubles' contract errors (graders/standins): an attention mask left [B, L], time major
+    "transformer/encoder.py": [("attn_mask = None if mask is None else mask.bool()[:, None, None, :]",
+                                "attn_mask = None if mask is None else mask.bool()")],
+    "rnn/power.py": [("B, T, _ = x.shape", "T, B, _ = x.shape"), ("x_t = x[:, t]", "x_t = x[t]")],
 }
 
 
@@ -127,7 +131,7 @@ def test_every_message_of_a_japanese_report_is_japanese(tmp_path, capsys):
             source = source.replace(old, new)
         path.write_text(source)
     components = ["Embedder", "PositionalEncoder", "scaled_dot_product_attention", "MultiHeadAttention",
-                  "FeedForwardNetwork", "DecoderBlock", "LSTMCell"]
+                  "FeedForwardNetwork", "EncoderBlock", "DecoderBlock", "LSTMCell", "RNN"]
     data, out = grade(folder, components, "ja", tmp_path, capsys)
     notebook = submission("13_rnn_convlstm", tmp_path)
     _, notes = grade(notebook, ["ConvLSTMCell"], "ja", tmp_path, capsys)
@@ -136,8 +140,21 @@ def test_every_message_of_a_japanese_report_is_japanese(tmp_path, capsys):
     lines += [t["output"] for t in failed]
     english = {line: found for line in lines if (found := english_left(line))}
     assert not english, english
-    assert len(failed) > 10 and "table_not_buffer" in json.dumps(failed)  # the mistakes did reach the report
+    # the mistakes did reach the report, the doubles' words too
+    assert len(failed) > 10 and "table_not_buffer" in json.dumps(failed)
+    assert "演習の約束と違う使い方です" in json.dumps(failed, ensure_ascii=False)
     assert "LSTMEncoder" not in notes and "ConvLSTMCell として採点します" in notes
+
+
+def test_every_contract_error_of_the_test_doubles_reads_in_japanese():
+    """The doubles (graders/standins) say how a caller broke the contract in both languages."""
+    for path in sorted((Path(__file__).parents[1] / "graders" / "standins").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ContractError":
+                text = node.args[0] if node.args else None
+                assert isinstance(text, ast.Call) and getattr(text.func, "id", "") == "Text", \
+                    f"{path.name}:{node.lineno}: ContractError(Text(en, ja))"
+                assert JAPANESE.search(ast.unparse(text.args[1])), f"{path.name}:{node.lineno}: not Japanese"
 
 
 def test_every_diagnosis_reads_in_japanese():

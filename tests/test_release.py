@@ -11,6 +11,7 @@ import base64
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,12 +20,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import EXERCISES, FAST, copy_reference
+from conftest import EXERCISES, FAST, ROOT, copy_reference
 from mutants import MUTANTS
 
 from graders.catalogue import select
 from graders.distribute.gradescope import build_autograder
-from graders.distribute.release import build_release
+from graders.distribute.release import INSTRUCTORS_ONLY, build_release, copy_student_files
 from graders.harness.oracles import KEY_FILE, Live, Recorder, Replayer
 from graders.harness.snapshots import load, snapshot_path
 from graders.reports.classroom import payload
@@ -326,3 +327,81 @@ def test_classroom_payload_carries_the_points(grade_submission, tmp_path, server
     assert json.loads(base64.b64decode(encoded))["tests"][0]["name"].startswith("Embedder: ")  # one entry per point
     workflow = (Path(__file__).resolve().parents[1] / "release" / ".github" / "workflows" / "classroom.yml").read_text()
     assert "--classroom" in workflow and "autograding-grading-reporter" in workflow
+
+
+# --- what the release's docs promise ----------------------------------------------------------
+
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
+LINK = re.compile(r"\]\(([^)#\s]+)")
+MAKE = re.compile(r"\bmake(?: [A-Z_]+=(?:\"[^\"]*\"|\S+))*(?: ([a-z][\w-]*))?")
+MADE_BY_COMMANDS = {".venv": "make setup", "runs": "make train"}
+
+
+def test_the_release_docs_name_only_what_the_release_has(tmp_path):
+    """Every path of this repository and every `make` target the student docs name exists in the
+    release: the instructors' parts (reference/notebooks, make notebooks, tests/, make bench) are
+    left out of them."""
+    release = tmp_path / "release"
+    copy_student_files(release)
+    top_level = {p.name for p in ROOT.iterdir()} | set(MADE_BY_COMMANDS)
+    targets = set().union(*(re.findall(r"^([\w.-]+)\s*:", (release / f).read_text(), re.MULTILINE)
+                            for f in ("Makefile", "grader.mk")))
+    missing = []
+    for doc in [release / "README.md", *sorted((release / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        assert "instructors -->" not in text, doc  # no marker left behind
+        for span in CODE_SPAN.findall(text):
+            missing += [f"make {t}" for t in MAKE.findall(span) if t and t not in targets]
+            for word in span.split():
+                path = re.split(r"[<*{]", word.strip(",;:()'\""))[0]
+                first = path.split("/")[0]
+                if "/" in path and first in top_level and first not in MADE_BY_COMMANDS:
+                    missing += [] if (release / path).exists() else [path]
+        missing += [link for link in LINK.findall(text)
+                    if not link.startswith(("http:", "https:")) and not (doc.parent / link).exists()]
+        if missing:
+            pytest.fail(f"{doc.relative_to(release)} names what the release does not have: {sorted(set(missing))}")
+
+
+def test_instructors_parts_are_closed():
+    """An unclosed marker would ship the rest of the file, or strip it."""
+    for doc in (ROOT / "docs").glob("*.md"):
+        text = doc.read_text(encoding="utf-8")
+        assert text.count("<!-- instructors -->") == text.count("<!-- /instructors -->"), doc
+        assert INSTRUCTORS_ONLY.sub("", text).count("instructors -->") == 0, doc
+
+
+# --- the test doubles ship with the release: they must not teach the answers ------------------
+
+def computations(source: str) -> set[str]:
+    """The statements of `source` that compute something (call a function or a module)."""
+    simple = (ast.FunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With, ast.Try)
+    return {ast.unparse(node) for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.stmt) and not isinstance(node, simple)
+            and any(isinstance(n, ast.Call) for n in ast.walk(node))}
+
+
+def told(statement: str, stub: str) -> bool:
+    """The stub says it already: the statement, or the layer an attribute is built as."""
+    node = ast.parse(statement).body[0]
+    value = ast.unparse(node.value) if isinstance(node, ast.Assign) else statement
+    return " ".join(value.split()) in " ".join(stub.split())
+
+
+@pytest.mark.parametrize("unit", ["transformer", "rnn"])
+def test_the_test_doubles_compute_nothing_the_reference_does(unit):
+    """The release ships graders/standins: a double that computes as the reference does (the
+    Embedder double once was the solution verbatim) hands out the answer."""
+    import inspect
+
+    from graders.catalogue import COMPONENTS
+    from graders.standins import standins
+
+    copied = {}
+    for name, double in standins(unit).items():
+        module = COMPONENTS[name].module
+        reference = (REFERENCE / unit / f"{module}.py").read_text(encoding="utf-8")
+        stub = (EXERCISES / unit / f"{module}.py").read_text(encoding="utf-8")
+        shared = computations(inspect.getsource(double)) & computations(reference)
+        copied[name] = sorted(s for s in shared if not told(s, stub))
+    assert not any(copied.values()), {name: found for name, found in copied.items() if found}

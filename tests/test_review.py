@@ -64,7 +64,18 @@ FLAGGED = {
     "setattr_on_anything": ("setattr(obj, name, value)", "computed_name"),
     "computed_sys_name": ("import sys\nframe = getattr(sys, '_get' + 'frame')(1)", "computed_name"),
     "constant_private_name": ("import sys\nframe = getattr(sys, '_getframe')(1)", "introspection"),
+    # the notebook router's form, exec(compile("<code>", ..., "exec"), globals()), with other code
+    "exec_of_a_variable": ("exec(compile(source, 'cell', 'exec'), globals())", "dynamic_code"),
+    "exec_elsewhere": ("exec(compile('x = 1', 'cell', 'exec'), {})", "dynamic_code"),
 }
+
+
+def test_a_literal_exec_is_reviewed_as_its_code(tmp_path):
+    """The notebook router places each cell's code in exec(compile("<code>", ...), globals()): the
+    review reads that code (at the cell's lines), neither flagging the wrapper nor missing what it runs."""
+    inner = "import torch.nn.functional as F\nF.scaled_dot_product_attention(q, k, v)\n"
+    found = findings_in(tmp_path, f"exec(compile({inner!r}, 'nb.ipynb cell 3', 'exec'), globals())\n")
+    assert [(line, reason) for line, reason, _ in found] == [(2, "shortcut")], found
 
 
 @pytest.mark.parametrize("name", FLAGGED)

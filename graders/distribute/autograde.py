@@ -19,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..cli import main
 from ..i18n import LANGS, Lang, Text
 from ..submissions import discover, sources
 
@@ -62,8 +63,6 @@ def write_json(data: dict, path: Path) -> None:
 
 def autograde(root: Path, lang: Lang, only: list[str] | None = None) -> int:
     """Grade ROOT/submission into ROOT/results/results.json; returns the grader's exit status."""
-    from ..cli import main
-
     results = root / "results" / "results.json"
     results.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograde-") as work:

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from .. import secret
+from ..commandline import UsageError, writable
 from ..i18n import Text
 
 
@@ -22,7 +23,6 @@ def add_release(sub: argparse._SubParsersAction) -> None:
 
 
 def run_release(args: argparse.Namespace, console: Console) -> int:
-    from ..cli import UsageError
     from .release import ReleaseError, build_release
 
     try:
@@ -35,7 +35,6 @@ def run_release(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_gradescope(args: argparse.Namespace, console: Console) -> int:
-    from ..cli import UsageError, writable
     from .gradescope import build_autograder
     from .release import ReleaseError
 

@@ -43,6 +43,7 @@ from rich.text import Text as RichText
 
 from .. import secret
 from ..catalogue import Component, select
+from ..commandline import UsageError, settings_from, writable
 from ..i18n import Lang, Text
 from ..results import GradeReport, Status
 from ..sandbox.settings import Settings, wall_limit
@@ -417,8 +418,6 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 def run_batch(args: argparse.Namespace, console: Console) -> int:
-    from ..cli import UsageError, settings_from, writable
-
     lang: Lang = args.lang
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")

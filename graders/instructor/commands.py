@@ -13,14 +13,13 @@ from pathlib import Path
 
 from rich.console import Console
 
+from ..commandline import add_limits
 from .pool import usable_cores
 
 DEFAULT_DB = Path("gradebook.sqlite")  # gradebook.DEFAULT_PATH, without importing sqlite3
 
 
 def add_batch(sub: argparse._SubParsersAction) -> None:
-    from ..cli import add_limits
-
     p = sub.add_parser("batch", help="grade many submissions in parallel and store them in the gradebook")
     p.add_argument("sources", nargs="*", type=Path, metavar="SOURCE",
                    help="folders laid out like exercises/, checkouts, .zip files, notebook folders, "

@@ -12,6 +12,7 @@ import argparse
 
 from rich.console import Console
 
+from ..commandline import UsageError
 from ..reports import points
 from . import classview, labels
 from .gradebook import Gradebook
@@ -19,8 +20,6 @@ from .migrations import GradebookError
 
 
 def run_override(args: argparse.Namespace, console: Console) -> int:
-    from ..cli import UsageError
-
     if not args.db.is_file():
         raise UsageError(f"gradebook {args.db} does not exist: run `grader batch` first, or give --db")
     if args.clear == (args.points is not None):

@@ -13,13 +13,13 @@ import argparse
 
 from rich.console import Console
 
+from ..commandline import UsageError, writable
 from . import classview
 from .gradebook import Gradebook
 from .migrations import GradebookError
 
 
 def run_report(args: argparse.Namespace, console: Console) -> int:
-    from ..cli import UsageError, writable
     from ..reports import classhtml, classreport
 
     if not args.db.is_file():

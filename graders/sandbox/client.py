@@ -49,6 +49,8 @@ class StudentError(SandboxError):
         self.kind = str(info.get("kind", "exception"))
         self.type = str(info.get("type", "Error"))
         self.detail = str(info.get("message", ""))
+        # the grader's test doubles speak both languages (standins.ContractError); None: the student's words
+        self.detail_ja = info.get("message_ja") if isinstance(info.get("message_ja"), str) else None
         self.diagnosis = info.get("diagnosis") if isinstance(info.get("diagnosis"), str) else None
 
 

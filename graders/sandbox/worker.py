@@ -29,6 +29,7 @@ from torch import nn
 from .. import loading
 from ..catalogue import COMPONENTS
 from ..standins import standins
+from ..standins.transformer import ContractError
 from ..training.session import TrainingSession
 from ..training.tasks import TASKS
 from . import shortcuts, wire
@@ -370,6 +371,8 @@ def describe_error(e: BaseException) -> dict[str, Any]:
         "kind": kind,
         "type": type(e).__name__,
         "message": text[:2000],
+        # a test double's own words, in both languages (a student's exception is quoted as it is)
+        "message_ja": e.text.ja[:2000] if isinstance(e, ContractError) else None,
         "where": student_frame(e.__traceback__),
         "diagnosis": diagnosis if isinstance(diagnosis, str) else None,
     }

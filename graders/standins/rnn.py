@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..i18n import Text
 from .transformer import ContractError
 
 
@@ -28,21 +29,26 @@ def _shape(t: object) -> str:
 def check_step(name: str, x: object, size: int, what: str = "input_size") -> torch.Tensor:
     """x must be one time step of a batch: (B, size)."""
     if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.size(1) != size:
-        raise ContractError(
+        sequence = isinstance(x, torch.Tensor) and x.dim() == 3
+        raise ContractError(Text(
             f"{name} takes one time step x of shape [B, {what}] = [B, {size}]; got {_shape(x)}"
-            + ("; index the time axis first (batch-first: x[:, t])" if isinstance(x, torch.Tensor)
-               and x.dim() == 3 else "")
-        )
+            + ("; index the time axis first (batch-first: x[:, t])" if sequence else ""),
+            f"{name} が受け取るのは 1 時刻分の x、形 [B, {what}] = [B, {size}] ですが、{_shape(x)} が渡されました"
+            + ("。先に時間の軸を取り出してください（バッチが先頭：x[:, t]）" if sequence else "")))
     return x
 
 
 def check_state(name: str, h: object, batch: int, size: int, part: str = "hx") -> torch.Tensor:
     if not isinstance(h, torch.Tensor) or tuple(h.shape) != (batch, size):
         swapped = isinstance(h, torch.Tensor) and h.dim() == 2 and h.size(1) == size
-        raise ContractError(
+        raise ContractError(Text(
             f"{name} expects {part} of shape [B, hidden_size] = [{batch}, {size}] (B = the rows of x); got {_shape(h)}"
             + ("; is the time axis read as the batch axis? With batch-first input [B, T, ...], step t is x[:, t]"
-               if swapped else ""))
+               if swapped else ""),
+            f"{name} の {part} は形 [B, hidden_size] = [{batch}, {size}]（B = x の行数）のはずですが、"
+            f"{_shape(h)} が渡されました"
+            + ("。時間の軸をバッチの軸として読んでいませんか？"
+               "バッチが先頭の入力 [B, T, ...] では、時刻 t は x[:, t] です" if swapped else "")))
     return h
 
 
@@ -71,7 +77,9 @@ class RNNCell(_CellDouble):
     def forward(self, x: torch.Tensor, hx: torch.Tensor | None = None) -> torch.Tensor:
         x = check_step("RNNCell", x, self.input_size)
         if isinstance(hx, tuple | list):
-            raise ContractError("RNNCell takes hx as one tensor [B, H] (it has no cell state), not a tuple")
+            raise ContractError(Text("RNNCell takes hx as one tensor [B, H] (it has no cell state), not a tuple",
+                                     "RNNCell の hx は 1 つのテンソル [B, H] です（セル状態はありません）。"
+                                     "タプルではありません"))
         h = x.new_zeros(x.size(0), self.hidden_size) if hx is None else check_state(
             "RNNCell", hx, x.size(0), self.hidden_size)
         (a,) = self.mix(x, h)
@@ -84,7 +92,9 @@ class GRUCell(_CellDouble):
     def forward(self, x: torch.Tensor, hx: torch.Tensor | None = None) -> torch.Tensor:
         x = check_step("GRUCell", x, self.input_size)
         if isinstance(hx, tuple | list):
-            raise ContractError("GRUCell takes hx as one tensor [B, H] (it has no cell state), not a tuple")
+            raise ContractError(Text("GRUCell takes hx as one tensor [B, H] (it has no cell state), not a tuple",
+                                     "GRUCell の hx は 1 つのテンソル [B, H] です（セル状態はありません）。"
+                                     "タプルではありません"))
         h = x.new_zeros(x.size(0), self.hidden_size) if hx is None else check_state(
             "GRUCell", hx, x.size(0), self.hidden_size)
         a, b, c = self.mix(x, h)
@@ -103,7 +113,9 @@ class LSTMCell(_CellDouble):
             h = c = x.new_zeros(B, self.hidden_size)
         else:
             if not isinstance(hx, tuple | list) or len(hx) != 2:
-                raise ContractError(f"LSTMCell takes hx as a pair (h, c) of [B, H] tensors; got {_shape(hx)}")
+                raise ContractError(Text(f"LSTMCell takes hx as a pair (h, c) of [B, H] tensors; got {_shape(hx)}",
+                                         f"LSTMCell の hx は [B, H] のテンソルの組 (h, c) ですが、{_shape(hx)} が"
+                                         "渡されました"))
             h = check_state("LSTMCell", hx[0], B, self.hidden_size, "h")
             c = check_state("LSTMCell", hx[1], B, self.hidden_size, "c")
         a, b, d, e = self.mix(x, h)
@@ -116,9 +128,11 @@ def check_tokens(name: str, ids: object, vocab: int, allow_one_step: bool = Fals
         ids.dim() == 2 or (allow_one_step and ids.dim() == 1))
     if not ok:
         shapes = "[B] or [B, T]" if allow_one_step else "[B, S]"
-        raise ContractError(f"{name} takes token ids {shapes}; got {_shape(ids)}")
+        raise ContractError(Text(f"{name} takes token ids {shapes}; got {_shape(ids)}",
+                                 f"{name} が受け取るのはトークン ID {shapes} ですが、{_shape(ids)} が渡されました"))
     if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab):
-        raise ContractError(f"{name} got a token id outside [0, {vocab})")
+        raise ContractError(Text(f"{name} got a token id outside [0, {vocab})",
+                                 f"{name} に [0, {vocab}) の外のトークン ID が渡されました"))
     return ids
 
 
@@ -157,10 +171,12 @@ class LSTMDecoder(nn.Module):
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         index = check_tokens("LSTMDecoder", index, self.vocab_size, allow_one_step=True)
         if index.dim() == 1:
-            index = index.unsqueeze(1)  # (B, 1)
+            index = index[:, None]  # (B, 1)
         B = index.size(0)
         if not isinstance(state, tuple | list) or len(state) != 2:
-            raise ContractError(f"LSTMDecoder takes the state as a pair (h, c) of [B, H] tensors; got {_shape(state)}")
+            raise ContractError(Text(
+                f"LSTMDecoder takes the state as a pair (h, c) of [B, H] tensors; got {_shape(state)}",
+                f"LSTMDecoder の状態は [B, H] のテンソルの組 (h, c) ですが、{_shape(state)} が渡されました"))
         h = check_state("LSTMDecoder", state[0], B, self.hidden_dim, "h")
         c = check_state("LSTMDecoder", state[1], B, self.hidden_dim, "c")
         e = self.word_embeddings(index)  # (B, T, E)
@@ -173,23 +189,26 @@ class LSTMDecoder(nn.Module):
 
 
 class ConvLSTMCell(nn.Module):
-    """The ConvLSTMCell's convolution, followed by a simpler recurrence."""
+    """Not the ConvLSTM's gates: a convolution of the frame alone, and a per-channel recurrence."""
 
     def __init__(self, input_channels: int, hidden_channels: int, kernel_size: int) -> None:
         super().__init__()
         self.input_channels = input_channels
         self.hidden_channels = hidden_channels
-        self.conv = nn.Conv2d(input_channels + hidden_channels, 4 * hidden_channels, kernel_size,
-                              padding=kernel_size // 2)
+        self.read = nn.Conv2d(input_channels, 2 * hidden_channels, kernel_size, padding="same")
+        self.keep = nn.Parameter(torch.full((hidden_channels, 1, 1), 0.5))  # how much of h each channel keeps
 
     def forward(
         self, x: torch.Tensor, hx: tuple[torch.Tensor, torch.Tensor] | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         if not isinstance(x, torch.Tensor) or x.dim() != 4 or x.size(1) != self.input_channels:
-            raise ContractError(
+            sequence = isinstance(x, torch.Tensor) and x.dim() == 5
+            raise ContractError(Text(
                 f"ConvLSTMCell takes one frame x of shape [B, C, H, W] with C = {self.input_channels}; "
-                f"got {_shape(x)}" + ("; index the time axis first (batch-first: x[:, t])"
-                                      if isinstance(x, torch.Tensor) and x.dim() == 5 else ""))
+                f"got {_shape(x)}" + ("; index the time axis first (batch-first: x[:, t])" if sequence else ""),
+                f"ConvLSTMCell が受け取るのは 1 枚のフレーム x、形 [B, C, H, W]（C = {self.input_channels}）ですが、"
+                f"{_shape(x)} が渡されました" + ("。先に時間の軸を取り出してください（バッチが先頭：x[:, t]）"
+                                                if sequence else "")))
         B, _, H, W = x.shape
         want = (B, self.hidden_channels, H, W)
         if hx is None:
@@ -198,11 +217,13 @@ class ConvLSTMCell(nn.Module):
             if not isinstance(hx, tuple | list) or len(hx) != 2 or any(
                     not isinstance(t, torch.Tensor) or tuple(t.shape) != want for t in hx):
                 got = [_shape(t) for t in hx] if isinstance(hx, tuple | list) else _shape(hx)
-                raise ContractError(f"ConvLSTMCell takes hx as a pair (h, c) of tensors {list(want)}; got {got}")
+                raise ContractError(Text(
+                    f"ConvLSTMCell takes hx as a pair (h, c) of tensors {list(want)}; got {got}",
+                    f"ConvLSTMCell の hx はテンソルの組 (h, c)、形 {list(want)} ですが、{got} が渡されました"))
             h, c = hx
-        a, b, d, e = self.conv(torch.cat([x, h], dim=1)).chunk(4, dim=1)  # (B, Hc, H, W) each
-        c_next = 0.6 * c + torch.tanh(a) * torch.sigmoid(b) + 0.2 * torch.tanh(d)
-        return torch.tanh(c_next) * torch.sigmoid(e) + 0.1 * h, c_next
+        a, b = self.read(x).chunk(2, dim=1)  # (B, Hc, H, W) each
+        c_next = 0.6 * c + torch.tanh(a) + 0.3 * torch.tanh(self.keep * h)  # (B, Hc, H, W)
+        return torch.tanh(c_next) * torch.sigmoid(b) + 0.1 * h, c_next
 
 
 STANDINS: dict[str, type[nn.Module]] = {

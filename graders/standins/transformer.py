@@ -1,7 +1,7 @@
 """Test doubles for the Transformer unit (see graders/standins/__init__.py).
 
 Each double has the constructor and forward signature of the component it replaces and the
-attributes a caller may touch (`embedding`, `get_pe`, `encoder`, `decoder`), but computes
+attributes a caller may touch (`get_pe`, `encoder`, `decoder`), but computes
 something simpler: masked means instead of attention. What matters is that each output
 depends on every input it is given in a way that a wrong argument, a wrong mask or a skipped
 call changes.
@@ -14,12 +14,16 @@ import math
 import torch
 from torch import nn
 
+from ..i18n import Text
+
 
 class ContractError(ValueError):
-    """A caller broke the exercise contract; `diagnosis` names the likely mistake."""
+    """A caller broke the exercise contract: `text` says how in both languages (the report shows
+    the student's), `diagnosis` names the likely mistake."""
 
-    def __init__(self, message: str, diagnosis: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, text: Text, diagnosis: str | None = None) -> None:
+        super().__init__(text.en)
+        self.text = text
         self.diagnosis = diagnosis
 
 
@@ -27,25 +31,32 @@ def attention_mask(mask: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
     """Check an attention-level mask against scores (B, H, Lq, Lk) and apply it."""
     B, H, Lq, Lk = scores.shape
     if mask.dtype != torch.bool and not mask.is_floating_point():
-        raise ContractError(
+        raise ContractError(Text(
             f"attention got an integer mask ({mask.dtype}); attention masks are bool "
             "(True = may attend) or float (added to the scores): convert token masks with .bool()",
+            f"注意に整数のマスク（{mask.dtype}）が渡されました。注意のマスクは bool（True = 注意してよい）か"
+            "float（スコアに加算）です。トークンマスクは .bool() で変換してください"),
             "token_mask_not_bool",
         )
     if mask.is_floating_point() and bool(((mask == 0) | (mask == 1)).all()) and bool((mask == 1).any()):
-        raise ContractError(
+        raise ContractError(Text(
             "attention got a float mask of 0s and 1s; float masks are added to the scores, so "
             "this masks nothing: convert token masks with .bool()",
+            "注意に 0 と 1 の float のマスクが渡されました。float のマスクはスコアに加算されるので、"
+            "何も隠しません。トークンマスクは .bool() で変換してください"),
             "token_mask_not_bool",
         )
     # (torch.broadcast_shapes would do, but its first call imports torch._decomp: 1 s)
     pairs = zip(reversed(mask.shape), reversed(scores.shape), strict=False)
     if mask.dim() > 4 or any(m not in (1, s) for m, s in pairs):
         reshape = mask.dim() == 2 and tuple(mask.shape) == (B, Lk)
-        raise ContractError(
+        raise ContractError(Text(
             f"attention got a mask of shape {tuple(mask.shape)} that does not broadcast to "
             f"the scores [B, H, Lq, Lk] = {(B, H, Lq, Lk)}"
             + ("; a [B, L] token mask must become [B, 1, 1, L]" if reshape else ""),
+            f"注意に渡されたマスクの形 {tuple(mask.shape)} は、スコアの形 [B, H, Lq, Lk] = {(B, H, Lq, Lk)} に"
+            "ブロードキャストできません"
+            + ("。[B, L] のトークンマスクは [B, 1, 1, L] にしてください" if reshape else "")),
             "token_mask_not_reshaped" if reshape else None,
         )
     if mask.dtype == torch.bool:
@@ -58,11 +69,13 @@ def token_mask(mask: torch.Tensor | None, B: int, L: int, who: str) -> torch.Ten
     if mask is None:
         return None
     if tuple(mask.shape) != (B, L):
-        raise ContractError(
+        raise ContractError(Text(
             f"{who} expects a token mask of shape [B, L] = {(B, L)} (1 = real token, 0 = padding) "
             f"and got {tuple(mask.shape)}; pass the token mask on unchanged: the blocks turn it "
-            "into an attention mask"
-        )
+            "into an attention mask",
+            f"{who} はトークンマスクを形 [B, L] = {(B, L)}（1 = 実際のトークン、0 = パディング）で受け取りますが、"
+            f"{tuple(mask.shape)} が渡されました。トークンマスクはそのまま渡してください（注意のマスクにするのは"
+            "ブロックの役目です）"))
     return mask.bool()
 
 
@@ -82,12 +95,19 @@ def prefix_mean(x: torch.Tensor, keep: torch.Tensor | None) -> torch.Tensor:
 
 
 class Embedder(nn.Module):
+    """Not a learned table: each token id is a fixed wave of its own, times one learned gain."""
+
     def __init__(self, vocab_size: int, d_model: int) -> None:
         super().__init__()
-        self.embedding = nn.Embedding(vocab_size, d_model)
+        self.vocab_size = vocab_size
+        self.gain = nn.Parameter(torch.ones(d_model))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.embedding(x)  # (B, L, d_model)
+        if x.is_floating_point() or (x.numel() and (int(x.min()) < 0 or int(x.max()) >= self.vocab_size)):
+            raise ContractError(Text(f"Embedder takes integer token ids in [0, {self.vocab_size})",
+                                     f"Embedder が受け取るのは [0, {self.vocab_size}) の整数のトークン ID です"))
+        rates = torch.linspace(0.3, 2.9, self.gain.numel(), device=x.device)  # (d_model,)
+        return self.gain * torch.sin((x.unsqueeze(-1) + 1) * rates)  # (B, L, d_model)
 
 
 class PositionalEncoder(nn.Module):
@@ -99,7 +119,10 @@ class PositionalEncoder(nn.Module):
 
     def get_pe(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 3 or x.size(1) > self.table.size(0):
-            raise ContractError(f"PositionalEncoder expects [B, L, d_model], got {tuple(x.shape)}")
+            raise ContractError(Text(f"PositionalEncoder expects [B, L, d_model] with L <= max_seq_len, got "
+                                     f"{tuple(x.shape)}",
+                                     f"PositionalEncoder が受け取るのは [B, L, d_model]（L ≦ max_seq_len）ですが、"
+                                     f"{tuple(x.shape)} が渡されました"))
         return self.table[: x.size(1)].unsqueeze(0)  # (1, L, d_model)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -225,7 +248,8 @@ class Decoder(nn.Module):
     ) -> torch.Tensor:
         B, T = tgt.shape
         if self.position.size(0) < T:
-            raise ContractError(f"Decoder got {T} target positions, more than max_seq_len")
+            raise ContractError(Text(f"Decoder got {T} target positions, more than max_seq_len",
+                                     f"Decoder に max_seq_len を超える {T} 個の出力側の位置が渡されました"))
         keep_t = token_mask(mask, B, T, "Decoder (mask)")
         keep_s = token_mask(encoder_mask, B, encoder_output.size(1), "Decoder (encoder_mask)")
         h = self.embed(tgt) + self.position[:T]  # (B, T, d_model)

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text as RichText
 
+from ..catalogue import COMPONENTS, UnknownComponent, select
+from ..commandline import UsageError, submission_folder
 from ..i18n import Lang, Text
-from ..sandbox.settings import Settings
+from ..sandbox.settings import Settings, Training
 from ..sandbox.zygote import ForkServer
 
 if TYPE_CHECKING:
@@ -52,10 +54,6 @@ def add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace, console: Console) -> int:
-    from ..catalogue import COMPONENTS, UnknownComponent, select
-    from ..cli import UsageError, submission_folder
-    from ..sandbox.settings import Training
-
     try:
         (component,) = select([args.task])
     except UnknownComponent:
