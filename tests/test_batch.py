@@ -169,7 +169,7 @@ def test_each_student_gets_feedback_in_their_language(graded):
     assert feedback["s001"].startswith("# Feedback for s001 相田 愛")
     assert "| Embedder | full marks | " in feedback["s001"]
     carol = feedback["s003"]  # the roster says Japanese; the batch ran in English
-    assert carol.startswith("# s003 Carol さんへのフィードバック") and "部分点" in carol
+    assert carol.startswith("# s003 Carol さんへのフィードバック") and "| PositionalEncoder | 不合格 |" in carol
     assert DIAGNOSES["pe_exponent_doubled"].message.ja in carol and DIAGNOSES["pe_exponent_doubled"].fix.ja in carol
     assert "採点できませんでした" in feedback["s007"] and ".7z 形式" in feedback["s007"]  # why, not a silent 0
     assert "could not be graded" in feedback["leo"] and "empty" in feedback["leo"]

@@ -137,8 +137,6 @@ def direct(path: Path) -> Located | None:
         return None
     if sources.has_modules(path):
         return Located("folder", path)
-    if (path / "exercises").is_symlink():  # refused when prepared (files.no_link): it could lead to the reference
-        return Located("checkout", path)
     if is_folder(path / "exercises"):
         if untouched(path / "exercises") and notebooks_under(path):
             return Located("notebooks", path)
@@ -158,6 +156,9 @@ def locate(path: Path, depth: int = 0) -> Located | Text:
     if path.is_symlink():
         return NOT_A_SUBMISSION + Text(f"{path.name} is a symbolic link (links are not followed)",
                                        f"{path.name} はシンボリックリンクです（リンクはたどりません）")
+    if (path / "exercises").is_symlink():  # a checkout whose exercises/ could lead to the reference
+        return NOT_A_SUBMISSION + Text(f"{path.name}/exercises is a symbolic link (links are not followed)",
+                                       f"{path.name}/exercises はシンボリックリンクです（リンクはたどりません）")
     if path.is_file():
         if path.name.lower().endswith(UNSUPPORTED):
             suffix = path.suffix.lower()
