@@ -12,7 +12,7 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
-from .safezip import CHUNK, WANTED, UnsafeZip, ZipLimits, safe_name
+from .safezip import WANTED, UnsafeZip, ZipLimits, copy_bounded, safe_name
 
 SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 MAX_DECLARED_BYTES = 512 << 20  # everything in the archive, wanted or not, as its headers say
@@ -59,14 +59,5 @@ def _copy(tar: tarfile.TarFile, member: tarfile.TarInfo, destination: Path, limi
     source = tar.extractfile(member)
     if source is None:
         return 0
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    size = 0
-    with source, open(destination, "wb") as out:
-        while chunk := source.read(CHUNK):
-            size += len(chunk)
-            if size > limits.max_file_bytes:
-                raise UnsafeZip(f"{member.name[:80]!r} is larger than {limits.max_file_bytes >> 20} MiB")
-            if size > budget:
-                raise UnsafeZip(f"the archive holds more than {limits.max_total_bytes >> 20} MiB of code")
-            out.write(chunk)
-    return size
+    with source:
+        return copy_bounded(source, destination, member.name, limits, budget)

@@ -12,6 +12,7 @@ import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 WANTED = (".py", ".ipynb")  # all the grader reads (sandbox/client.copy_submission, notebooks)
 CHUNK = 1 << 16
@@ -81,13 +82,20 @@ def _copy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path, limits:
     """Inflate one entry, counting real bytes against both limits; returns its size."""
     if destination.exists():  # two entries differing only in slashes: the first one wins
         return 0
+    with zf.open(info) as source:
+        return copy_bounded(source, destination, info.filename, limits, budget)
+
+
+def copy_bounded(source: BinaryIO, destination: Path, name: str, limits: ZipLimits, budget: int) -> int:
+    """Write one member of an archive (zip or tar), counting the real bytes against both limits,
+    not the sizes the archive declares; returns its size."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     size = 0
-    with zf.open(info) as source, open(destination, "wb") as out:
+    with open(destination, "wb") as out:
         while chunk := source.read(CHUNK):
             size += len(chunk)
             if size > limits.max_file_bytes:
-                raise UnsafeZip(f"{info.filename[:80]!r} inflates past {limits.max_file_bytes >> 20} MiB")
+                raise UnsafeZip(f"{name[:80]!r} inflates past {limits.max_file_bytes >> 20} MiB")
             if size > budget:
                 raise UnsafeZip(f"the archive inflates past {limits.max_total_bytes >> 20} MiB")
             out.write(chunk)
