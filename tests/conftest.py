@@ -79,3 +79,20 @@ def copy_reference(target: Path) -> Path:
 
 def by_name(report: GradeReport) -> dict[str, Component]:
     return {c.component: c for c in report.components}
+
+
+# Appended to an Embedder module: its forward tries to read `path` and says what happened (a
+# student's attempt to reach a key or secret file; the tests assert it is blocked).
+SNOOP = '''
+
+def _snoop(path={path!r}):
+    try:
+        with open(path) as f:
+            text = f.read()
+    except BaseException as e:
+        raise RuntimeError("blocked: " + type(e).__name__) from None
+    raise RuntimeError("read: " + text)
+
+
+Embedder.forward = lambda self, x: _snoop()
+'''

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import EXERCISES, FAST, ROOT, copy_reference
+from conftest import EXERCISES, FAST, ROOT, SNOOP, copy_reference
 from mutants import MUTANTS
 
 from graders.catalogue import select
@@ -175,20 +175,6 @@ def test_replaying_the_release_scores_nothing_where_grades_count(release, replay
                       "hidden" in t["tags"], t["score"]) for t in data["tests"]]
     assert {name: hidden_points(on_gradescope)[name] for name in REPLAYED} == dict.fromkeys(REPLAYED, 0.0)
 
-
-SNOOP = '''
-
-def _snoop(path={path!r}):
-    try:
-        with open(path) as f:
-            text = f.read()
-    except BaseException as e:
-        raise RuntimeError("blocked: " + type(e).__name__) from None
-    raise RuntimeError("read: " + text)
-
-
-Embedder.forward = lambda self, x: _snoop()
-'''
 
 
 def test_autograder_key_is_out_of_the_students_reach(autograder, tmp_path):

@@ -9,7 +9,7 @@ import stat
 import subprocess
 import sys
 
-from conftest import FAST, ROOT, copy_reference
+from conftest import FAST, ROOT, SNOOP, copy_reference
 
 from graders import secret
 from graders.catalogue import select
@@ -76,20 +76,6 @@ def test_grade_says_which_inputs(tmp_path):
     assert salted.returncode == 0 and "secret inputs" in " ".join(salted.stdout.split())
     assert '"inputs": "secret:' in (tmp_path / "r.json").read_text()
 
-
-SNOOP = '''
-
-def _snoop(path={path!r}):
-    try:
-        with open(path) as f:
-            text = f.read()
-    except BaseException as e:
-        raise RuntimeError("blocked: " + type(e).__name__) from None
-    raise RuntimeError("read: " + text)
-
-
-Embedder.forward = lambda self, x: _snoop()
-'''
 
 
 def test_student_code_cannot_read_the_secret(tmp_path, server, monkeypatch):
