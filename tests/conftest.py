@@ -81,6 +81,15 @@ def by_name(report: GradeReport) -> dict[str, Component]:
     return {c.component: c for c in report.components}
 
 
+def reference_with(tmp_path: Path, module: str, code: str) -> Path:
+    """A copy of the reference with `code` appended to `module` (e.g. "rnn/power.py"): a
+    submission that is right but for what `code` changes."""
+    submission = copy_reference(tmp_path / "submission")
+    path = submission / module
+    path.write_text(path.read_text() + code)
+    return submission
+
+
 # Appended to an Embedder module: its forward tries to read `path` and says what happened (a
 # student's attempt to reach a key or secret file; the tests assert it is blocked).
 SNOOP = '''

@@ -19,7 +19,7 @@ from pathlib import Path
 import matplotlib.image
 import pytest
 import torch
-from conftest import FAST, by_name, copy_reference
+from conftest import FAST, by_name, copy_reference, reference_with
 from mutants import MUTANTS
 
 from graders import loading
@@ -235,16 +235,11 @@ RNN.forward = _sleepy_forward
 """
 
 
-def hostile_power(tmp_path: Path, code: str) -> Path:
-    submission = copy_reference(tmp_path / "submission")
-    module = submission / "rnn" / "power.py"
-    module.write_text(module.read_text() + code)
-    return submission
-
 
 def test_a_slow_step_is_told_its_cost_against_the_reference(tmp_path, server):
     with pytest.raises(TooSlow) as stopped:  # a small budget, to stop it soon: the ratio does not depend on it
-        train_submission("PowerRNN", hostile_power(tmp_path, BURNS), training(budget_s=1.0, slice_s=0.1), server)
+        train_submission("PowerRNN", reference_with(tmp_path, "rnn/power.py", BURNS),
+                         training(budget_s=1.0, slice_s=0.1), server)
     run = stopped.value.run
     assert run.step < run.steps
     ratio = float(stopped.value.text.en.split("your step costs ")[1].split("×")[0])
@@ -254,7 +249,8 @@ def test_a_slow_step_is_told_its_cost_against_the_reference(tmp_path, server):
 def test_code_that_sleeps_is_stopped_by_the_wall_clock_net(tmp_path, server):
     with pytest.raises(TooSlow) as stopped:
         # A net of 5 s of wall-clock time: some 25 steps, each 0.2 s asleep and a few ms of CPU time.
-        train_submission("PowerRNN", hostile_power(tmp_path, SLEEPS), training(budget_s=0.5, slice_s=0.1), server)
+        train_submission("PowerRNN", reference_with(tmp_path, "rnn/power.py", SLEEPS),
+                         training(budget_s=0.5, slice_s=0.1), server)
     assert "wall-clock" in stopped.value.text.en and "実時間" in stopped.value.text.ja
     assert stopped.value.run.cpu_s < stopped.value.run.budget_s
 
@@ -319,15 +315,9 @@ def greedy_decode(*args, **kwargs):
 """
 
 
-def hostile_transformer(tmp_path: Path, code: str) -> Path:
-    submission = copy_reference(tmp_path / "submission")
-    module = submission / "transformer" / "transformer.py"
-    module.write_text(module.read_text() + code)
-    return submission
-
 
 def test_a_hanging_model_times_out_and_the_rest_is_graded(tmp_path, grade_submission):
-    submission = hostile_transformer(tmp_path, HANGS)
+    submission = reference_with(tmp_path, "transformer/transformer.py", HANGS)
     settings = training(20, slice_s=0.25, slack_s=2.0)
     report = by_name(grade_submission(submission, ["TransformerCalculator", "PowerRNN"], settings))
     task, bystander = report["TransformerCalculator"], report["PowerRNN"]
@@ -340,7 +330,7 @@ def test_a_hanging_model_times_out_and_the_rest_is_graded(tmp_path, grade_submis
 
 
 def test_a_tensor_subclass_as_answer_is_refused(tmp_path, grade_submission):
-    submission = hostile_transformer(tmp_path, SUBCLASS)
+    submission = reference_with(tmp_path, "transformer/transformer.py", SUBCLASS)
     task = by_name(grade_submission(submission, ["TransformerCalculator"], training(5)))["TransformerCalculator"]
     assert task.score == 0
     assert all("tensor subclass" in t.message.en and "Traceback" not in t.message.en for t in task.tests)
@@ -348,7 +338,7 @@ def test_a_tensor_subclass_as_answer_is_refused(tmp_path, grade_submission):
 
 def test_the_hang_is_bounded_in_grader_train_too(tmp_path, server):
     with pytest.raises(WorkerTimeout):
-        train_submission("TransformerCalculator", hostile_transformer(tmp_path, HANGS),
+        train_submission("TransformerCalculator", reference_with(tmp_path, "transformer/transformer.py", HANGS),
                          training(20, slice_s=0.25, slack_s=2.0), server)
 
 

@@ -11,10 +11,9 @@ prove nothing), then that the task gives it no points.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
-from conftest import FAST, by_name, copy_reference
+from conftest import FAST, by_name, copy_reference, reference_with
 
 from graders.sandbox.settings import Settings, Training
 from graders.training.command import train_submission
@@ -23,12 +22,6 @@ from graders.training.command import train_submission
 def training(steps: int) -> Settings:
     return dataclasses.replace(FAST, training=Training(steps=steps))
 
-
-def appended(tmp_path: Path, module: str, code: str) -> Path:
-    submission = copy_reference(tmp_path / "submission")
-    path = submission / "rnn" / module
-    path.write_text(path.read_text() + code)
-    return submission
 
 
 # A forecaster that outputs a constant while training (its weights get no gradient), and at test
@@ -110,7 +103,7 @@ CHEATS = {"next_window": ("PowerRNN", "power.py", NEXT_WINDOW, 30),
 @pytest.mark.parametrize("cheat", sorted(CHEATS))
 def test_weights_that_learned_nothing_score_zero_whatever_the_answers(cheat, tmp_path, grade_submission):
     task, module, code, steps = CHEATS[cheat]
-    submission = appended(tmp_path, module, code)
+    submission = reference_with(tmp_path, f"rnn/{module}", code)
     result = by_name(grade_submission(submission, [task], training(steps)))[task]
     assert result.score == 0, [(t.name, t.outcome, t.message.en) for t in result.tests]
     assert all(t.diagnosis == "learns_nothing" or t.diagnosis is None for t in result.failures)
@@ -120,7 +113,7 @@ def test_weights_that_learned_nothing_score_zero_whatever_the_answers(cheat, tmp
 def test_the_cheat_works_on_its_own_answers_and_the_report_says_they_differ(cheat, tmp_path, server):
     """Proof that the test above proves something: the cheat's own answers meet the bar."""
     task, module, code, steps = CHEATS[cheat]
-    ev = train_submission(task, appended(tmp_path, module, code), training(steps), server).evaluation
+    ev = train_submission(task, reference_with(tmp_path, f"rnn/{module}", code), training(steps), server).evaluation
     bar = ev.task.bar
     assert ev.own is not None and bar.met(ev.own), ev.own
     assert ev.trusted is not None and not bar.better(ev.trusted, ev.baseline)
@@ -189,7 +182,7 @@ RNN.rnn = property(lambda self: self.cell)
 
 
 def test_weights_that_do_not_fit_the_contract_s_model_score_zero(tmp_path, grade_submission):
-    submission = appended(tmp_path, "power.py", RENAMED)
+    submission = reference_with(tmp_path, "rnn/power.py", RENAMED)
     result = by_name(grade_submission(submission, ["PowerRNN"], training(20)))["PowerRNN"]
     assert result.score == 0
     assert all("do not fit the contract's model" in t.message.en and "契約" in t.message.ja for t in result.tests)
