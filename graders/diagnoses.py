@@ -262,6 +262,18 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "行うので、Encoder や Decoder の中では変換しません。",
     ),
     _d(
+        "tensor_left_on_cpu",
+        "A tensor made inside the module (a mask, a zero state, a table kept as a plain attribute) is "
+        "created on the CPU whatever the input's device: on a GPU it fails with 'Expected all tensors "
+        "to be on the same device'.",
+        "モジュールの中で作るテンソル（マスク・ゼロの初期状態・普通の属性にしたテーブルなど）が、入力のデバイスに"
+        "関係なく CPU に作られています。GPU ではデバイスが一致しないというエラーで止まります。",
+        "Create it on the input's device (torch.zeros(..., device=x.device), x.new_zeros(...)) and keep "
+        "tables with self.register_buffer so that model.to(device) moves them.",
+        "入力と同じデバイスに作ってください（torch.zeros(..., device=x.device)、x.new_zeros(...)）。テーブルは "
+        "self.register_buffer で持てば model.to(device) で一緒に移ります。",
+    ),
+    _d(
         "dropout_not_passed_on",
         "The dropout rate is not passed on: a sublayer is built with its own default (e.g. "
         "FeedForwardNetwork(d_model, hidden_dim), as in the lecture), so dropout=0.0 still drops.",

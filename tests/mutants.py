@@ -20,6 +20,7 @@ class Mutant:
     diagnosis: str | None  # the diagnosis it must be given (None: losing points is enough)
     unit: str = "transformer"
     count: int = 1  # how many times each `old` occurs
+    misleading: tuple[str, ...] = ()  # diagnoses it must not be given (wrong advice seen before)
 
     def apply(self, submission: Path) -> None:
         path = submission / self.unit / self.file
@@ -33,8 +34,8 @@ class Mutant:
 
 
 def m(name: str, file: str, component: str, diagnosis: str | None, *patches: tuple[str, str],
-      count: int = 1, unit: str = "transformer") -> Mutant:
-    return Mutant(name, file, tuple(patches), component, diagnosis, unit=unit, count=count)
+      count: int = 1, unit: str = "transformer", misleading: tuple[str, ...] = ()) -> Mutant:
+    return Mutant(name, file, tuple(patches), component, diagnosis, unit=unit, count=count, misleading=misleading)
 
 
 MUTANTS: tuple[Mutant, ...] = (
@@ -164,7 +165,8 @@ MUTANTS: tuple[Mutant, ...] = (
       ("attn = self.MHA_2(x, encoder_output, encoder_output, cross_mask)",
        "attn = self.MHA_2(encoder_output, x, x, cross_mask)")),
     m("decoder_block_cross_on_decoder", "decoder.py", "DecoderBlock", "cross_attention_on_decoder",
-      ("attn = self.MHA_2(x, encoder_output, encoder_output, cross_mask)", "attn = self.MHA_2(x, x, x, cross_mask)")),
+      ("attn = self.MHA_2(x, encoder_output, encoder_output, cross_mask)", "attn = self.MHA_2(x, x, x, cross_mask)"),
+      misleading=("no_causal_mask", "causal_mask_off_by_one")),
     m("decoder_block_causal_off_by_one", "decoder.py", "DecoderBlock", "causal_mask_off_by_one",
       ("causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).tril()",
        "causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).tril(diagonal=1)")),
@@ -323,6 +325,26 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("moving_digits_not_scaled", "moving_mnist.py", (
         ("self.generate_moving_mnist(rng, num_digits)) / 255.0", "self.generate_moving_mnist(rng, num_digits))"),),
         "MovingMNIST", "pixels_not_scaled", unit="rnn"),
+    # tensors made on the CPU whatever the input's device (the lecture's habit): a GPU run fails
+    m("pe_table_plain_attribute", "positional_encoding.py", "PositionalEncoder", "tensor_left_on_cpu",
+      ('self.register_buffer("pe", pe.float())', "self.pe = pe.float()")),
+    m("decoder_block_causal_on_cpu", "decoder.py", "DecoderBlock", "tensor_left_on_cpu",
+      ("causal = torch.ones(T, T, dtype=torch.bool, device=tgt.device).tril()",
+       "causal = torch.ones(T, T, dtype=torch.bool).tril()")),
+    m("greedy_tokens_on_cpu", "transformer.py", "greedy_decode", "tensor_left_on_cpu",
+      ("ys = torch.full((B, 1), bos_id, dtype=torch.long, device=src.device)",
+       "ys = torch.full((B, 1), bos_id, dtype=torch.long)")),
+    m("seq2seq_greedy_on_cpu", "calculator.py", "seq2seq_greedy_decode", "tensor_left_on_cpu",
+      ("out = torch.full((B, max_len), pad_id, dtype=torch.long, device=data.device)",
+       "out = torch.full((B, max_len), pad_id, dtype=torch.long)"), unit="rnn"),
+    m("cell_zero_state_on_cpu", "cells.py", "LSTMCell", "tensor_left_on_cpu",
+      ("return x.new_zeros(x.size(0), self.hidden_size)", "return torch.zeros(x.size(0), self.hidden_size)"),
+      unit="rnn"),
+    m("power_rnn_state_on_cpu", "power.py", "RNN", "tensor_left_on_cpu",
+      ("hx = x.new_zeros(B, self.n_hidden)", "hx = torch.zeros(B, self.n_hidden)"), unit="rnn"),
+    m("conv_lstm_state_on_cpu", "convlstm.py", "ConvLSTMCell", "tensor_left_on_cpu",
+      ("zeros = x.new_zeros(x.size(0), self.hidden_channels, x.size(2), x.size(3))",
+       "zeros = torch.zeros(x.size(0), self.hidden_channels, x.size(2), x.size(3))"), unit="rnn"),
 )
 
 

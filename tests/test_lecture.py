@@ -96,7 +96,8 @@ STUDENT_EXCEPTION = re.compile(r"\b(?!ContractError)[A-Z]\w*(?:Error|Exception|E
 INTERNAL_NAMES = ("RemoteObject", "NoneType", "graders.", "Handle(", "<class")
 
 # Mistakes that reach every kind of message: a wrong value, a wrong type, None, an object that
-# is not a tensor, sys.exit, a table stored as a parameter, a named mistake in each unit.
+# is not a tensor, sys.exit, a table stored as a parameter, a zero state made on the CPU, a named
+# mistake in each unit.
 JA_PATCHES = {
     "transformer/embedder.py": [("return self.embedding(x)", "return None")],
     "transformer/feed_forward.py": [("return self.linear_2(self.dropout(h))", "return self")],
@@ -107,7 +108,9 @@ JA_PATCHES = {
     ],
     "transformer/attention.py": [("/ math.sqrt(d_k)", "/ d_k")],
     "transformer/decoder.py": [(".tril()", "")],
-    "rnn/cells.py": [("h_next = o * torch.tanh(c_next)", "h_next = o * c_next")],
+    "rnn/cells.py": [("h_next = o * torch.tanh(c_next)", "h_next = o * c_next"),
+                     ("return x.new_zeros(x.size(0), self.hidden_size)",
+                      "return torch.zeros(x.size(0), self.hidden_size)")],
     # the test doubles' contract errors (graders/standins): an attention mask left [B, L], time major
     "transformer/encoder.py": [("attn_mask = None if mask is None else mask.bool()[:, None, None, :]",
                                 "attn_mask = None if mask is None else mask.bool()")],
@@ -141,7 +144,7 @@ def test_every_message_of_a_japanese_report_is_japanese(tmp_path, capsys):
     english = {line: found for line in lines if (found := english_left(line))}
     assert not english, english
     # the mistakes did reach the report, the doubles' words too
-    assert len(failed) > 10 and "table_not_buffer" in json.dumps(failed)
+    assert len(failed) > 10 and "table_not_buffer" in json.dumps(failed) and "tensor_left_on_cpu" in json.dumps(failed)
     assert "演習の約束と違う使い方です" in json.dumps(failed, ensure_ascii=False)
     assert "LSTMEncoder" not in notes and "ConvLSTMCell として採点します" in notes
 

@@ -24,9 +24,11 @@ def test_mutant_is_caught_and_named(mutant: Mutant, tmp_path, grade_submission):
     assert result.score < result.max_score, f"{mutant.name} kept full marks on {mutant.component}"
     assert not [t for t in result.tests if t.outcome in (Outcome.ERROR, Outcome.TIMEOUT)], (
         f"{mutant.name}: the suite broke instead of failing: {[t.message.en for t in result.failures]}")
+    named = {t.diagnosis for t in result.failures}
     if mutant.diagnosis:
-        named = {t.diagnosis for t in result.failures}
         assert mutant.diagnosis in named, f"{mutant.name}: diagnoses {named}, expected {mutant.diagnosis}"
+    wrong = named & set(mutant.misleading)
+    assert not wrong, f"{mutant.name}: also named {wrong}, which would send the student the wrong way"
     assert result.status in (Status.PARTIAL, Status.FAILING)
 
 

@@ -17,6 +17,8 @@ from .properties import (
     expect_causal,
     expect_dropout,
     expect_dropout_passed_on,
+    expect_follows_device,
+    expect_function_follows_device,
     expect_ignores_padding,
     expect_same_gradients,
 )
@@ -33,6 +35,8 @@ __all__ = [
     "expect_dropout",
     "expect_dropout_passed_on",
     "expect_error",
+    "expect_follows_device",
+    "expect_function_follows_device",
     "expect_ignores_padding",
     "expect_interface",
     "expect_same_gradients",

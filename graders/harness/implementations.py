@@ -25,6 +25,7 @@ from .. import loading
 from ..catalogue import Component
 from ..sandbox import wire
 from ..sandbox.client import Worker, WorkerTimeout
+from ..sandbox.devices import run_elsewhere
 from ..sandbox.worker import backward, describe, load_params, rebuild
 from ..standins import standins
 from .checks import Mistakes, expect_same_params, run_models
@@ -77,6 +78,10 @@ class Obj:
         """Forward with grad on, backward from `grad_output` (ones if None) on the first output."""
         raise NotImplementedError
 
+    def elsewhere(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """A call as if the object and its inputs were on another device (sandbox/devices.py)."""
+        raise NotImplementedError
+
 
 class Implementation:
     name: str
@@ -118,6 +123,10 @@ class Implementation:
         **kwargs: Any,
     ) -> Grads:
         """Obj.grads for a module-level function: gradients reaching the inputs in `wrt`."""
+        raise NotImplementedError
+
+    def elsewhere(self, symbol: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Obj.elsewhere for a module-level function (given the modules it drives)."""
         raise NotImplementedError
 
     def _construct(self, symbol: str, args: tuple, kwargs: dict, standin: bool) -> Obj:
@@ -165,6 +174,9 @@ class LocalObject(Obj):
         self, *args: Any, wrt: tuple[int, ...] = (), grad_output: torch.Tensor | None = None, **kwargs: Any
     ) -> Grads:
         return local_grads(self.value, args, kwargs, wrt, grad_output)
+
+    def elsewhere(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return run_elsewhere(self.value, list(unwrap(args)), unwrap(kwargs))
 
 
 def local_grads(fn: Any, args: tuple, kwargs: dict, wrt: tuple[int, ...], grad_output: Any) -> Grads:
@@ -221,6 +233,9 @@ class LocalImplementation(Implementation):
         **kwargs: Any,
     ) -> Grads:
         return local_grads(getattr(self.module, symbol), args, kwargs, wrt, grad_output)
+
+    def elsewhere(self, symbol: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return run_elsewhere(getattr(self.module, symbol), list(unwrap(args)), unwrap(kwargs))
 
 
 # -- the student, in the sandbox ----------------------------------------------------------------
@@ -296,6 +311,9 @@ class RemoteObject(Obj):
     ) -> Grads:
         return remote_grads(self.session, self.handle, args, kwargs, wrt, grad_output)
 
+    def elsewhere(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return self.session.request("elsewhere", target=self.handle, args=handles(args), kwargs=handles(kwargs))
+
 
 def handles(value: Any) -> Any:
     if isinstance(value, RemoteObject):
@@ -349,6 +367,9 @@ class SandboxImplementation(Implementation):
         **kwargs: Any,
     ) -> Grads:
         return remote_grads(self.session, symbol, args, kwargs, wrt, grad_output)
+
+    def elsewhere(self, symbol: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return self.session.request("elsewhere", target=symbol, args=handles(args), kwargs=handles(kwargs))
 
 
 def remote_grads(

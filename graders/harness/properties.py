@@ -8,7 +8,7 @@ import torch
 
 from ..i18n import Text
 from .checks import ITSELF, assert_close, close, fail
-from .implementations import Obj
+from .implementations import Implementation, Obj
 
 GRADS = Text("the parameter gradients", "パラメータの勾配")
 
@@ -54,16 +54,18 @@ def expect_same_gradients(student: Obj, reference: Obj, *args: Any, grad_output:
                  atol=1e-4, rtol=1e-3)
 
 
-def expect_causal(obj: Obj, before: tuple, after: tuple, changed_from: int, **kwargs: Any) -> None:
+def expect_causal(obj: Obj, before: tuple, after: tuple, changed_from: int, diagnosis: str | None = None,
+                  **kwargs: Any) -> None:
     """Outputs at positions < changed_from are the same for two inputs that differ only from
-    that position on (the first argument of each tuple is the sequence that changed)."""
+    that position on (the first argument of each tuple is the sequence that changed). The
+    suite may know a likelier cause of a leak than the causal mask (`diagnosis`)."""
     a, b = obj(*before, **kwargs), obj(*after, **kwargs)
     # Only the position just before the change sees it: the mask lets t see t + 1.
     off_by_one = changed_from > 1 and close(b[:, : changed_from - 1], a[:, : changed_from - 1])
     assert_close(b[:, :changed_from], a[:, :changed_from], what=Text(
         f"the outputs before position {changed_from} after changing later tokens",
         f"位置 {changed_from} より後のトークンを変えたときの、それより前の出力"),
-        diagnosis="causal_mask_off_by_one" if off_by_one else "no_causal_mask", versus=ITSELF)
+        diagnosis=diagnosis or ("causal_mask_off_by_one" if off_by_one else "no_causal_mask"), versus=ITSELF)
 
 
 def expect_ignores_padding(obj: Obj, before: tuple, after: tuple, keep: torch.Tensor,
@@ -74,3 +76,26 @@ def expect_ignores_padding(obj: Obj, before: tuple, after: tuple, keep: torch.Te
         "the outputs at real tokens after changing only padded positions",
         "パディング位置だけを変えたときの、実トークン位置の出力"), diagnosis=diagnosis,
         versus=ITSELF)
+
+
+def expect_follows_device(obj: Obj, *args: Any, **kwargs: Any) -> None:
+    """With the module and its inputs on another device than the CPU, nothing the code makes
+    stays behind on the CPU (checked without a GPU: graders/sandbox/devices.py)."""
+    judge_devices(obj.elsewhere(*args, **kwargs))
+
+
+def expect_function_follows_device(implementation: Implementation, symbol: str, *args: Any, **kwargs: Any) -> None:
+    """expect_follows_device for a module-level function, given the modules it drives."""
+    judge_devices(implementation.elsewhere(symbol, *args, **kwargs))
+
+
+def judge_devices(seen: dict[str, Any]) -> None:
+    if "mismatch" in seen:
+        op = seen["mismatch"]
+        fail(f"with the model and its inputs on another device, a tensor made on the CPU inside meets them in "
+             f"{op}(): on a GPU this stops with 'Expected all tensors to be on the same device'",
+             f"モデルと入力を別のデバイスに置くと、内部で CPU 上に作ったテンソルが {op}() でそれらと出会います。"
+             f"GPU ではデバイスが一致しないというエラーで止まります", "tensor_left_on_cpu")
+    if "cpu" in seen["devices"]:
+        fail("with the model and its inputs on another device, it returned a tensor made on the CPU",
+             "モデルと入力を別のデバイスに置くと、CPU 上に作ったテンソルを返しました", "tensor_left_on_cpu")

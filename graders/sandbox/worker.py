@@ -34,6 +34,7 @@ from ..training.session import TrainingSession
 from ..training.tasks import TASKS
 from . import shortcuts, wire
 from .confine import Limits, Policy, SandboxViolation, confine
+from .devices import run_elsewhere
 from .zygote import die_with_parent
 
 # Modules whose attributes student code may not replace (with every graders module loaded).
@@ -183,6 +184,11 @@ class Worker:
         the module's parameters (None where none did) and the inputs listed in `wrt`."""
         fn = self.symbol(target, False) if isinstance(target, str) else self.resolve(target)
         return backward(fn, list(self.resolve(args)), self.resolve(kwargs), wrt, grad_output)
+
+    def op_elsewhere(self, target: Any, args: list, kwargs: dict) -> dict[str, Any]:
+        """A call as if the module and its inputs were on another device (see devices.py)."""
+        fn = self.symbol(target, False) if isinstance(target, str) else self.resolve(target)
+        return run_elsewhere(fn, list(self.resolve(args)), self.resolve(kwargs))
 
     def op_describe(self, target: Any) -> dict[str, Any]:
         obj = self.resolve(target)

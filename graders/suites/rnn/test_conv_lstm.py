@@ -6,7 +6,7 @@ Graded with a test double for ConvLSTMCell.
 
 import torch
 
-from graders.harness import assert_close, expect_interface, expect_same_gradients, graded, randn
+from graders.harness import assert_close, expect_follows_device, expect_interface, expect_same_gradients, graded, randn
 from graders.i18n import Text
 from graders.suites.rnn._shared import outputs
 
@@ -91,3 +91,9 @@ def test_gradients(student, reference):
     stu, ref = pair(student, reference, seed=11)
     expect_same_gradients(stu, ref, randn(B, T, C, HH, WW, seed=12),
                           grad_output=randn(B, T, HC, HH, WW, seed=13), wrt=(0,))
+
+
+@graded(1, "without hx, the zero state is made on the input's device (checked without a GPU)",
+        "hx を渡さないとき、ゼロの状態を入力と同じデバイスに作る（GPU なしで確認）", property=True)
+def test_follows_device(student):
+    expect_follows_device(student.new(COMPONENT, C, HC, K, seed=30), randn(B, T, C, HH, WW, seed=31))

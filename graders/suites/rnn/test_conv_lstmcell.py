@@ -7,7 +7,7 @@ the grading process, is a second oracle.
 import torch
 import torch.nn.functional as F
 
-from graders.harness import assert_close, expect_interface, fail, graded, randn
+from graders.harness import assert_close, expect_follows_device, expect_interface, fail, graded, randn
 from graders.i18n import Text
 from graders.sandbox.client import StudentError
 from graders.suites.rnn._shared import lstm_mistake_switches, lstm_mistakes, lstm_update, state_dict_of, torch_cell
@@ -128,3 +128,9 @@ def test_gradients(student, reference):
     actual = stu.grads(x, (h, c), wrt=(0,), grad_output=g)
     assert_close(actual.params, expected.params, what=Text("the parameter gradients", "パラメータの勾配"))
     assert_close(actual.inputs, expected.inputs, what=Text("the gradient of x", "x の勾配"))
+
+
+@graded(1, "hx=None: the zero state is made on the input's device (checked without a GPU)",
+        "hx=None のとき、ゼロの状態を入力と同じデバイスに作る（GPU なしで確認）", property=True)
+def test_follows_device(student):
+    expect_follows_device(student.new(COMPONENT, C, HC, K, seed=30), randn(B, C, HH, WW, seed=31))

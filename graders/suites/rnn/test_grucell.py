@@ -6,7 +6,7 @@ and nn.GRU, built here in the grading process, are a second oracle.
 
 import torch
 
-from graders.harness import assert_close, expect_interface, graded, randn
+from graders.harness import assert_close, expect_follows_device, expect_interface, graded, randn
 from graders.i18n import Text
 from graders.suites.rnn._shared import (
     expect_h_cell_gradients,
@@ -84,3 +84,9 @@ def test_no_bias(student):
 def test_gradients(student, reference):
     stu, ref = pair(student, reference, seed=19)
     expect_h_cell_gradients(stu, ref, (B, IN, H), seed=20)
+
+
+@graded(1, "hx=None: the zero state is made on the input's device (checked without a GPU)",
+        "hx=None のとき、ゼロの状態を入力と同じデバイスに作る（GPU なしで確認）", property=True)
+def test_follows_device(student):
+    expect_follows_device(student.new(COMPONENT, IN, H, seed=30), randn(B, IN, seed=31))

@@ -5,7 +5,7 @@ PyTorch's nn.LSTMCell and nn.LSTM, built here in the grading process, are a seco
 
 import torch
 
-from graders.harness import assert_close, expect_interface, fail, graded, randn
+from graders.harness import assert_close, expect_follows_device, expect_interface, fail, graded, randn
 from graders.i18n import Text
 from graders.suites.rnn._shared import lstm_mistakes, state_dict_of, torch_sequence, with_torch_weights
 
@@ -97,3 +97,9 @@ def test_gradients(student, reference):
     actual = stu.grads(x, s, wrt=(0,), grad_output=g)
     assert_close(actual.params, expected.params, what=Text("the parameter gradients", "パラメータの勾配"))
     assert_close(actual.inputs, expected.inputs, what=Text("the gradient of x", "x の勾配"))
+
+
+@graded(1, "hx=None: the zero state is made on the input's device (checked without a GPU)",
+        "hx=None のとき、ゼロの状態を入力と同じデバイスに作る（GPU なしで確認）", property=True)
+def test_follows_device(student):
+    expect_follows_device(student.new(COMPONENT, IN, H, seed=30), randn(B, IN, seed=31))

@@ -9,6 +9,7 @@ import torch
 from graders.harness import (
     assert_close,
     expect_error,
+    expect_follows_device,
     expect_interface,
     expect_same_gradients,
     graded,
@@ -122,3 +123,10 @@ def test_unknown_name(student):
     with expect_error("RNN(6, 'TRANSFORMER') was accepted; rnn_name must be 'RNN', 'LSTM' or 'GRU'",
                       "RNN(6, 'TRANSFORMER') がエラーになりません。rnn_name は 'RNN'・'LSTM'・'GRU' のいずれかです"):
         student.new(COMPONENT, HID, "TRANSFORMER")
+
+
+@graded(1, "without hx and cx, the zero state is made on the input's device (checked without a GPU)",
+        "hx・cx を渡さないとき、ゼロの状態を入力と同じデバイスに作る（GPU なしで確認）", property=True)
+def test_follows_device(student):
+    for kind in ("LSTM", "GRU", "RNN"):
+        expect_follows_device(student.new(COMPONENT, HID, kind, seed=30), randn(B, T, F, seed=31))

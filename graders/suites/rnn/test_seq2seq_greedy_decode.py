@@ -7,7 +7,7 @@ LSTMEncoder and LSTMDecoder, so only the decoding loop is graded here.
 
 import torch
 
-from graders.harness import fail, graded, tokens
+from graders.harness import expect_function_follows_device, fail, graded, tokens
 from graders.harness.checks import describe
 
 COMPONENT = "seq2seq_greedy_decode"
@@ -104,3 +104,11 @@ def test_no_eos(student, reference):
     data = tokens(B, S, V, seed=5)
     expected = reference.call(COMPONENT, enc_r, dec_r, data, BOS, -1, -2, MAX_LEN)
     expect_same(student.call(COMPONENT, enc_s, dec_s, data, BOS, -1, -2, MAX_LEN), expected)
+
+
+@graded(1, "makes the tokens it decodes on the data's device (checked without a GPU)",
+        "生成するトークンをデータと同じデバイスに作る（GPU なしで確認）", property=True)
+def test_follows_device(student):
+    encoder = student.new("LSTMEncoder", V, E, H, standin=True, seed=8)
+    decoder = student.new("LSTMDecoder", V, E, H, standin=True, seed=9)
+    expect_function_follows_device(student, COMPONENT, encoder, decoder, tokens(B, S, V, seed=10), BOS, 3, 4, MAX_LEN)

@@ -10,9 +10,11 @@ import torch
 from graders.harness import (
     Failure,
     assert_close,
+    close,
     expect_causal,
     expect_dropout,
     expect_dropout_passed_on,
+    expect_follows_device,
     expect_interface,
     expect_same_gradients,
     graded,
@@ -115,7 +117,11 @@ def test_causal(student):
     tgt, memory = randn(B, T, D, seed=5), randn(B, S, D, seed=6)
     changed = tgt.clone()
     changed[:, 3:] = randn(B, T - 3, D, seed=7)
-    expect_causal(block, (tgt, memory), (changed, memory), changed_from=3)
+    # Cross-attention over the decoder's own states leaks later positions too: it is the cause
+    # when the output does not depend on the source at all.
+    blind = close(block(tgt, memory), block(tgt, randn(B, S, D, seed=33)))
+    expect_causal(block, (tgt, memory), (changed, memory), changed_from=3,
+                  diagnosis="cross_attention_on_decoder" if blind else None)
 
 
 @graded(2, "applies the target padding mask and the source (encoder) mask",
@@ -167,3 +173,11 @@ def test_gradients(student, reference):
     expect_same_gradients(stu, ref, randn(B, T, D, seed=21), randn(B, S, D, seed=22),
                           lengths_mask([5, 4, 3], T), lengths_mask([7, 6, 2], S),
                           grad_output=randn(B, T, D, seed=23), wrt=(0, 1))
+
+
+@graded(1, "makes the causal mask on the input's device (checked without a GPU)",
+        "因果マスクを入力と同じデバイスに作る（GPU なしで確認）", property=True)
+def test_follows_device(student):
+    block = student.new(COMPONENT, D, H, HIDDEN, seed=30)
+    tgt, memory = randn(B, T, D, seed=31), randn(B, S, D, seed=32)
+    expect_follows_device(block, tgt, memory, lengths_mask([5, 3, 4], T), lengths_mask([7, 2, 5], S))

@@ -6,7 +6,7 @@ interface (encoder, decoder, forward), so only the decoding loop is graded here.
 
 import torch
 
-from graders.harness import Failure, fail, graded, lengths_mask, tokens
+from graders.harness import Failure, expect_function_follows_device, fail, graded, lengths_mask, tokens
 from graders.harness.checks import describe, mistake_outputs
 
 COMPONENT = "greedy_decode"
@@ -120,3 +120,11 @@ def test_no_mask(student, reference):
     eos = choose_eos(reference, ref, src, None)
     expected = reference.call(COMPONENT, ref, src, None, BOS, eos, MAX_LEN)
     expect_same_decoding(student.call(COMPONENT, stu, src, None, BOS, eos, MAX_LEN), expected, eos)
+
+
+@graded(1, "makes the tokens it decodes on the source's device (checked without a GPU)",
+        "生成するトークンをソースと同じデバイスに作る（GPU なしで確認）", property=True)
+def test_follows_device(student):
+    model = student.new("Transformer", *MODEL_ARGS, standin=True, seed=8)
+    src, src_mask = inputs(9)
+    expect_function_follows_device(student, COMPONENT, model, src, src_mask, BOS, -1, MAX_LEN)

@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from graders.harness import assert_close, expect_error, expect_interface, graded, randn
+from graders.harness import assert_close, expect_error, expect_follows_device, expect_interface, graded, randn
 from graders.harness.data import seed
 from graders.i18n import Text
 
@@ -86,3 +86,9 @@ def test_too_long(student):
     with expect_error("a sequence longer than max_seq_len was accepted silently",
                       "max_seq_len より長い系列がエラーなしで通りました"):
         pe(randn(1, MAX_LEN + 1, D, seed=4))
+
+
+@graded(1, "keeps the table where model.to(device) moves it (checked without a GPU)",
+        "model.to(device) で一緒に移る場所にテーブルを持つ（GPU なしで確認）", property=True)
+def test_follows_device(student):
+    expect_follows_device(student.new(COMPONENT, D, MAX_LEN), randn(B, L, D, seed=30))
