@@ -175,19 +175,19 @@ def heat_maps(view: ClassView, lang: Lang) -> str:
 
 
 def overrides(view: ClassView, lang: Lang) -> str:
-    found = overridden(view)
-    if not found:
-        return ""
-    items = "".join(f"<li>{escape(override_line(row, cell, lang))}</li>" for row, cell in found)
-    return f"<h3>{escape(labels.OVERRIDES_TITLE.get(lang))}</h3><ul>{items}</ul>"
+    return listed(labels.OVERRIDES_TITLE.get(lang), [override_line(row, cell, lang) for row, cell in overridden(view)])
 
 
 def late(view: ClassView, lang: Lang) -> str:
-    found = [r for r in view.rows if r.late]
-    if not found:
+    return listed(labels.LATE_TITLE.get(lang), [f"{r.student.id}: {clean(r.late or '')}" for r in view.rows if r.late])
+
+
+def listed(title: str, lines: list[str]) -> str:
+    """A titled list of plain lines, or nothing when there are none."""
+    if not lines:
         return ""
-    items = "".join(f"<li><b>{escape(r.student.id)}</b>: {escape(clean(r.late or ''))}</li>" for r in found)
-    return f"<h3>{escape(labels.LATE_TITLE.get(lang))}</h3><ul>{items}</ul>"
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return f"<h3>{escape(title)}</h3><ul>{items}</ul>"
 
 
 def errors(view: ClassView, lang: Lang) -> str:
