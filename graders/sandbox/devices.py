@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
+from torch.utils._pytree import tree_leaves, tree_map
 
 # What `x.device` answers for a tensor that is elsewhere: a real device object, so that
 # torch.zeros(..., device=x.device) and x.to(y.device) reach this mode and can be followed.
@@ -91,38 +92,21 @@ class Elsewhere(TorchFunctionMode):
         return out
 
 
+def is_elsewhere(leaf: Any) -> bool:
+    return isinstance(leaf, torch.device | str) and leaf in (ELSEWHERE, ELSEWHERE.type)
+
+
 def mentions_elsewhere(value: Any) -> bool:
-    if isinstance(value, torch.device):
-        return value == ELSEWHERE
-    if isinstance(value, str):
-        return value == ELSEWHERE.type
-    if isinstance(value, list | tuple):
-        return any(mentions_elsewhere(v) for v in value)
-    if isinstance(value, dict):
-        return any(mentions_elsewhere(v) for v in value.values())
-    return False
+    return any(is_elsewhere(leaf) for leaf in tree_leaves(value))
 
 
 def on_cpu(value: Any) -> Any:
     """The call as it runs here: the other device replaced by the CPU."""
-    if mentions_elsewhere(value) and isinstance(value, torch.device | str):
-        return torch.device("cpu")
-    if isinstance(value, list | tuple):
-        items = [on_cpu(v) for v in value]
-        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
-    if isinstance(value, dict):
-        return {k: on_cpu(v) for k, v in value.items()}
-    return value
+    return tree_map(lambda leaf: torch.device("cpu") if is_elsewhere(leaf) else leaf, value)
 
 
 def tensors_in(value: Any) -> list[torch.Tensor]:
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, list | tuple):
-        return [t for v in value for t in tensors_in(v)]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in tensors_in(v)]
-    return []
+    return [leaf for leaf in tree_leaves(value) if isinstance(leaf, torch.Tensor)]
 
 
 def run_elsewhere(fn: Any, args: list, kwargs: dict) -> dict[str, Any]:
