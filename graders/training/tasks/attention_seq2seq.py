@@ -19,12 +19,11 @@ import datetime
 from types import ModuleType
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ...datasets import calc, dates
 from ...i18n import Text
-from ..pictures import AttentionMaps
+from ..pictures import PAD, AttentionMaps
 from ..task import Bar, Heldout, Recipe, extra
 from .sequences import SequenceTask
 
@@ -37,9 +36,9 @@ class AttentionSeq2Seq(SequenceTask):
     modules = ("attention",)
     embedding: int
     hidden: int
-    pad_id: int | None  # the source's padding, masked in the attention (None: no padding)
     start_id: int  # the decoder's first input
     answer_len: int
+    masked = True
     progress_metric = Text("acc", "正解率")
 
     def build(self, modules: dict[str, ModuleType]) -> nn.Module:
@@ -55,19 +54,15 @@ class AttentionSeq2Seq(SequenceTask):
                 cell.bias_hh[self.hidden : 2 * self.hidden].zero_()
         return model
 
-    def mask(self, source: torch.Tensor) -> torch.Tensor | None:
-        return None if self.pad_id is None else source != self.pad_id
-
-    def teacher_forced(self, model: nn.Module, source: torch.Tensor, fed: torch.Tensor,
+    def teacher_forced(self, model: nn.Module, source: torch.Tensor, mask: torch.Tensor | None, fed: torch.Tensor,
                        modules: dict[str, ModuleType]) -> torch.Tensor:
         hs, h = model["encoder"](source)
-        logits, _, _ = model["decoder"](fed, hs, h, self.mask(source))  # (B, T, V)
+        logits, _, _ = model["decoder"](fed, hs, h, mask)  # (B, T, V)
         return logits
 
-    def decode(self, model: nn.Module, source: torch.Tensor, modules: dict[str, ModuleType]
-               ) -> dict[str, torch.Tensor]:
+    def decode(self, model: nn.Module, source: torch.Tensor, mask: torch.Tensor | None,
+               modules: dict[str, ModuleType]) -> dict[str, torch.Tensor]:
         """Greedy: from the start token, feed back the most likely token, one step at a time."""
-        mask = self.mask(source)
         hs, state = model["encoder"](source)
         token = torch.full((source.size(0),), self.start_id, dtype=torch.long, device=source.device)
         answer, weights = [], []
@@ -84,16 +79,14 @@ class AttentionSeq2Seq(SequenceTask):
         attention = extra(reply, "attention", (len(source), self.answer_len, source.size(1)))
         if attention is None:
             return []
-        sources = [[self.token(t) for t in row if self.pad_id is None or int(t) != self.pad_id] for row in source]
+        sources = [[self.token(t) for t in row] for row in source]
         answers = [[self.token(t) for t in row] for row in reply["prediction"][:SHOWN]]
-        weights = [w[:, : len(s)] for w, s in zip(attention, sources, strict=True)]
         return [AttentionMaps("attention", Text("attention weights of each decoder step over the source",
                                                 "各デコーダ時刻のソースへの注意の重み"),
-                              torch.stack([F.pad(w, (0, max(map(len, sources)) - w.size(1))) for w in weights]),
-                              sources, answers)]
+                              attention, sources, answers)]
 
     def token(self, i: torch.Tensor) -> str:
-        return self.text(i.view(1))
+        return PAD if int(i) == self.pad_id else self.text(i.view(1))
 
 
 class AttentionCalculator(AttentionSeq2Seq):
@@ -101,7 +94,7 @@ class AttentionCalculator(AttentionSeq2Seq):
 
     name = "AttentionCalculator"
     vocab_size, embedding, hidden = calc.VOCAB_SIZE, 32, 128
-    pad_id = None  # fixed width: no padding
+    pad_id = calc.PAD
     start_id = end_id = calc.EOS
     answer_len = calc.LABEL_LEN - 1
     recipe = Recipe(steps=1800, batch_size=128, lr=1e-2, warmup=50, clip=5.0)
@@ -109,13 +102,10 @@ class AttentionCalculator(AttentionSeq2Seq):
     bar = Bar(0.95, True, Text("exact match", "完全一致率"))
 
     def problems(self, generator: torch.Generator, n: int, held_out: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        return calc.encode(*calc.draw(generator, n, held_out), reversed_operands=True)
+        return calc.encode(*calc.draw(generator, n, held_out))
 
     def text(self, ids: torch.Tensor) -> str:
         return calc.text(ids)
-
-    def source_text(self, ids: torch.Tensor) -> str:
-        return calc.text(calc.reading_order(ids))
 
 
 class DateConverter(AttentionSeq2Seq):

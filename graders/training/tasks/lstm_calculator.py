@@ -38,6 +38,7 @@ class LSTMCalculator(SequenceTask):
     step_cpu_s = 0.032  # the reference's CPU time per step (one thread; docs/training.md)
     bar = Bar(0.99, True, Text("exact match", "完全一致率"))
     end_id = calc.EOS
+    pad_id = calc.PAD
     vocab_size = calc.VOCAB_SIZE
     leak_diagnosis = "teacher_forcing_misaligned"
 
@@ -53,7 +54,7 @@ class LSTMCalculator(SequenceTask):
         return model
 
     def problems(self, generator: torch.Generator, n: int, held_out: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        return calc.encode(*calc.draw(generator, n, held_out), reversed_operands=True)
+        return calc.encode(*calc.draw(generator, n, held_out))
 
     def loss(self, model: nn.Module, batch: Batch, modules: dict[str, ModuleType]) -> tuple[torch.Tensor, None]:
         """The student's own teacher_forcing_loss: it is part of what this task trains."""
@@ -61,19 +62,16 @@ class LSTMCalculator(SequenceTask):
                                                           batch["label"], calc.PAD)
         return loss, None
 
-    def teacher_forced(self, model: nn.Module, source: torch.Tensor, fed: torch.Tensor,
+    def teacher_forced(self, model: nn.Module, source: torch.Tensor, mask: torch.Tensor | None, fed: torch.Tensor,
                        modules: dict[str, ModuleType]) -> torch.Tensor:
         logits, _ = model["decoder"](fed, model["encoder"](source))
         return logits
 
-    def decode(self, model: nn.Module, source: torch.Tensor, modules: dict[str, ModuleType]
-               ) -> dict[str, torch.Tensor]:
+    def decode(self, model: nn.Module, source: torch.Tensor, mask: torch.Tensor | None,
+               modules: dict[str, ModuleType]) -> dict[str, torch.Tensor]:
         answer = modules["calculator"].seq2seq_greedy_decode(model["encoder"], model["decoder"], source,
                                                              calc.EOS, calc.EOS, calc.PAD, ANSWER_LEN)
         return {"prediction": fit(answer.long(), ANSWER_LEN, calc.PAD)}
 
     def text(self, ids: torch.Tensor) -> str:
         return calc.text(ids)
-
-    def source_text(self, ids: torch.Tensor) -> str:
-        return calc.text(calc.reading_order(ids))
