@@ -1,17 +1,19 @@
 """The Transformer calculator: the student's Transformer (encoder, decoder, attention, all of it)
-learns 3-digit addition in the lecture's tokens, then answers with the student's greedy_decode.
+learns the lecture's additions (1- to 3-digit operands, "x+y" padded with <pad>) in the lecture's
+tokens, then answers with the student's greedy_decode, the source's token mask passed as the
+lecture passes it.
 
 The lecture trains d_model 512 and 6 layers for about an hour on a GPU. The recipe here reaches
-99% exact match on held-out problems in well under a minute on two CPU cores:
+99% exact match on held-out problems in under a minute of CPU time on one thread:
 * a small model (d_model 64, 4 heads, 2 + 2 layers, FFN 256) and no dropout: what limits us is
   the number of steps a minute allows, and a small model takes many more of them;
-* fixed-width operands and sum (graders/datasets/calc.py): each digit keeps its place;
 * embeddings drawn from N(0, 1/d_model), so that after PositionalEncoder's sqrt(d_model) they are
   as large as the sin/cos table instead of 8 times larger (nn.Embedding's N(0, 1) drowns the
   positions, and addition is all about positions);
-* AdamW at 3e-3 with beta2 = 0.99 (quicker than 0.999 to follow the loss as it drops), a short
-  warm-up (post-LN needs one), a cosine decay to zero over 800 steps, batches of 128 (more
-  steps rather than larger ones: 64 learn worse, 256 take longer per step).
+* AdamW at 5e-3 with beta2 = 0.99 (quicker than 0.999 to follow the loss as it drops), a short
+  warm-up (post-LN needs one), a cosine decay to zero over 700 steps, batches of 128. Measured
+  on the held-out problems (docs/training.md): 3e-3 over 800 steps reaches 98.0%, 5e-3 over 700
+  steps 99.9%, 4e-3 with beta2 = 0.98 and 60 warm-up steps 95.9%.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ class TransformerCalculator(SequenceTask):
     name = "TransformerCalculator"
     unit = "transformer"
     modules = ("transformer",)
-    recipe = Recipe(steps=800, batch_size=128, lr=3e-3, warmup=100, betas=(0.9, 0.99))
-    step_cpu_s = 0.070  # the reference's CPU time per step (one thread; docs/training.md)
+    recipe = Recipe(steps=700, batch_size=128, lr=5e-3, warmup=100, betas=(0.9, 0.99))
+    step_cpu_s = 0.080  # the reference's CPU time per step (one thread; docs/training.md)
     bar = Bar(0.99, True, Text("exact match", "完全一致率"))
     end_id = calc.EOS
     pad_id = calc.PAD
@@ -90,12 +92,19 @@ class TransformerCalculator(SequenceTask):
         return {**super().probes(heldout), "reversed": {"source": source.flip(1)},
                 "padding": {"source": torch.where(mask, source, digits), "mask": mask}}
 
-    def diagnose(self, evaluation: Any) -> str | None:
+    def mistake(self, evaluation: Any) -> str | None:
+        """The answers change with what stands under the <pad>: the mask does not reach every
+        attention over the source (the lecture's data always hold <pad> there, so the score alone
+        need not show it)."""
         prediction = evaluation.reply["prediction"]
         padded = evaluation.probes.get("padding", {}).get("prediction")
         if (isinstance(padded, torch.Tensor) and padded.shape == prediction.shape
                 and float(self.agree(padded, prediction).float().mean()) < 1 - PADDING_TOLERANCE):
             return "source_padding_read"
+        return None
+
+    def diagnose(self, evaluation: Any) -> str | None:
+        prediction = evaluation.reply["prediction"]
         reversed_answer = evaluation.probes.get("reversed", {}).get("prediction")
         # Only a model whose answers depend on its input tells: an untrained one answers alike anyway.
         varied = len(set(map(tuple, prediction.tolist()))) >= 0.1 * len(prediction)
