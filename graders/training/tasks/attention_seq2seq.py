@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 from types import ModuleType
+from typing import Any
 
 import torch
 from torch import nn
@@ -29,6 +30,7 @@ from .sequences import SequenceTask
 
 UPDATE_BIAS = 1.0
 SHOWN = 4  # held-out problems whose attention maps are drawn
+PADDING_WEIGHT = 1e-3  # attention on the <pad> beyond float noise (a masked position's weight is exactly 0)
 
 
 class AttentionSeq2Seq(SequenceTask):
@@ -73,6 +75,16 @@ class AttentionSeq2Seq(SequenceTask):
             weights.append(weight[:SHOWN, :, -1])
         # (B, T) answers; (SHOWN, T, S) weights: one row per decoder step, over the source
         return {"prediction": torch.stack(answer, dim=1), "attention": torch.stack(weights, dim=1)}
+
+    def mistake(self, evaluation: Any) -> str | None:
+        """Weight on the <pad> of the source: the decoder does not apply the mask it is given (a
+        masked position's score is -inf, its weight exactly 0)."""
+        source = evaluation.heldout.inputs["source"][:SHOWN]
+        attention = extra(evaluation.reply, "attention", (len(source), self.answer_len, source.size(1)))
+        if attention is None:
+            return None
+        on_padding = (attention * (source == self.pad_id)[:, None, :]).sum(dim=-1)  # (SHOWN, T)
+        return "attention_padding_not_masked" if float(on_padding.max()) > PADDING_WEIGHT else None
 
     def pictures(self, heldout: Heldout, reply: dict[str, torch.Tensor]) -> list[AttentionMaps]:
         source = heldout.inputs["source"][:SHOWN]

@@ -16,6 +16,7 @@ reversed. The recipe here reaches 99% in about half a minute on two CPU cores:
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 import torch
 from torch import nn
@@ -28,6 +29,9 @@ from .sequences import SequenceTask, fit
 EMBEDDING, HIDDEN = 32, 128
 FORGET_BIAS = 2.0
 ANSWER_LEN = calc.LABEL_LEN - 1
+# The share of <pad> targets the model writes <pad> for, fed the answers, from which it was trained
+# on them: PLACEHOLDER.
+PAD_LEARNED = 0.9
 
 
 class LSTMCalculator(SequenceTask):
@@ -61,6 +65,20 @@ class LSTMCalculator(SequenceTask):
         loss = modules["calculator"].teacher_forcing_loss(model["encoder"], model["decoder"], batch["source"],
                                                           batch["label"], calc.PAD)
         return loss, None
+
+    def mistake(self, evaluation: Any) -> str | None:
+        """<pad> counted in the student's loss: fed the answers, the model writes <pad> after the
+        closing <eos> nearly everywhere, which only a loss on the <pad> targets teaches (with
+        ignore_index nothing is learned there). Exact match alone does not show it: a model that
+        learns the padding too answers as well."""
+        forced = evaluation.probes.get("forced", {}).get("teacher_forced")
+        _, label = self.probe_problems()
+        padded = label[:, 1:] == calc.PAD
+        if not isinstance(forced, torch.Tensor) or forced.shape != padded.shape or not bool(padded.any()):
+            return None
+        if float((forced[padded] == calc.PAD).float().mean()) >= PAD_LEARNED:
+            return "pad_not_ignored_in_loss"
+        return None
 
     def teacher_forced(self, model: nn.Module, source: torch.Tensor, mask: torch.Tensor | None, fed: torch.Tensor,
                        modules: dict[str, ModuleType]) -> torch.Tensor:
