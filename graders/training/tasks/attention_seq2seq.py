@@ -7,10 +7,10 @@ most likely token, one step at a time, from the encoder's last state. The attent
 those steps are the pictures.
 
 Recipe: the GRUs' update gates start biased to keep their state (bias 1 on z; h' = (1 - z) n + z h),
-the GRU's counterpart of the LSTM's forget-gate bias; the calculator's operands are written ones
-first (graders/datasets/calc.py, reversed_operands), so that the encoder can add as it reads.
-Without either, the calculator stays below 25% after 1800 steps; with both it passes 95% in about
-half a minute. Dates need neither (99% after 800 steps, about 40 s).
+the GRU's counterpart of the LSTM's forget-gate bias. The calculator trains on the lecture's data
+(left to right, padded with <pad>, the padding masked in the attention) and reaches no 99% in a
+minute of CPU time; measured (docs/training.md): 72.1% after 1500 steps (57 s of CPU), 74.8%
+after 1800 (62 s), hidden 64 @@A_H64@@. Dates reach 99% after 800 steps (about 40 s).
 """
 
 from __future__ import annotations
@@ -109,9 +109,11 @@ class AttentionCalculator(AttentionSeq2Seq):
     pad_id = calc.PAD
     start_id = end_id = calc.EOS
     answer_len = calc.LABEL_LEN - 1
-    recipe = Recipe(steps=1800, batch_size=128, lr=1e-2, warmup=50, clip=5.0)
-    step_cpu_s = 0.030  # the reference's CPU time per step (one thread; docs/training.md)
-    bar = Bar(0.95, True, Text("exact match", "完全一致率"))
+    recipe = Recipe(steps=1500, batch_size=128, lr=1e-2, warmup=50, clip=5.0)
+    step_cpu_s = 0.038  # the reference's CPU time per step (one thread; docs/training.md)
+    # The reference reaches 72.1% (docs/training.md): room below it for a correct implementation
+    # that trains along another path.
+    bar = Bar(0.60, True, Text("exact match", "完全一致率"))
 
     def problems(self, generator: torch.Generator, n: int, held_out: bool) -> tuple[torch.Tensor, torch.Tensor]:
         return calc.encode(*calc.draw(generator, n, held_out))

@@ -4,13 +4,17 @@ student's seq2seq_greedy_decode.
 
 The plain seq2seq of the lecture (no attention, no "peeky" decoder) learns addition slowly: "Deep
 Learning from Scratch 2" (ch. 7) reports about 10% after 25 epochs, about 50% with the source
-reversed. The recipe here reaches 99% in about half a minute on two CPU cores:
-* fixed-width problems with each operand written ones first (graders/datasets/calc.py,
-  reversed_operands): reading the ones first, the encoder can add as it reads, carries and all;
+reversed. Here it trains on the lecture's data as the lecture writes them (left to right, padded
+with <pad>), and no recipe reaches 99% in a minute of CPU time: the whole sum must pass through
+one state, and the 3-digit + 3-digit problems stay hard. Measured (docs/training.md): 84.5% after
+1300 steps (45 s of CPU), 90.3% after 1800 (71 s, past the minute), hidden 256 at 56% a third of
+the way (32 s, three times the cost of a step); the recipe:
 * the forget gates' bias starts at 2 (Gers et al. 2000; Jozefowicz et al. 2015 use 1), so that
-  the cells keep what they read from the start: without it the same run is near 10% after 900
-  steps instead of 80%;
-* AdamW at 1e-2 with a cosine decay, gradients clipped at 5, batches of 128, hidden size 128.
+  the cells keep what they read from the start;
+* AdamW at 1e-2 with a cosine decay over 1550 steps, gradients clipped at 5, batches of 128,
+  hidden size 128.
+The bar leaves room below the reference's result for a correct implementation whose numbers
+round differently, and so trains along another path.
 """
 
 from __future__ import annotations
@@ -40,9 +44,9 @@ class LSTMCalculator(SequenceTask):
     name = "LSTMCalculator"
     unit = "rnn"
     modules = ("calculator",)
-    recipe = Recipe(steps=1300, batch_size=128, lr=1e-2, warmup=50, clip=5.0)
-    step_cpu_s = 0.032  # the reference's CPU time per step (one thread; docs/training.md)
-    bar = Bar(0.99, True, Text("exact match", "完全一致率"))
+    recipe = Recipe(steps=1550, batch_size=128, lr=1e-2, warmup=50, clip=5.0)
+    step_cpu_s = 0.037  # the reference's CPU time per step (one thread; docs/training.md)
+    bar = Bar(0.75, True, Text("exact match", "完全一致率"))
     end_id = calc.EOS
     pad_id = calc.PAD
     vocab_size = calc.VOCAB_SIZE
