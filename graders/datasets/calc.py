@@ -67,3 +67,8 @@ def text(ids: torch.Tensor) -> str:
     """Tokens as the lecture writes them: digits, "+", and <eos>/<pad> by name."""
     names = {PAD: "<pad>", PLUS: "+", EOS: "<eos>"}
     return "".join(names.get(int(i), str(int(i))) for i in ids.reshape(-1))
+
+
+def formula(ids: torch.Tensor) -> str:
+    """A source as a person reads it: its tokens without the <pad> ("7+45")."""
+    return text(ids[ids != PAD])

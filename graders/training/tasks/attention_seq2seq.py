@@ -10,7 +10,8 @@ Recipe: the GRUs' update gates start biased to keep their state (bias 1 on z; h'
 the GRU's counterpart of the LSTM's forget-gate bias. The calculator trains on the lecture's data
 (left to right, padded with <pad>, the padding masked in the attention) and reaches no 99% in a
 minute of CPU time; measured (docs/training.md): 72.1% after 1500 steps (57 s of CPU), 74.8%
-after 1800 (62 s), hidden 64 (a step two thirds the cost) 45.4% after 2400 steps (53 s). Dates reach 99% after 800 steps (about 40 s).
+after 1800 (62 s), hidden 64 (a step two thirds the cost) 45.4% after 2400 steps (53 s). Dates
+reach 99% after 800 steps (about 40 s).
 """
 
 from __future__ import annotations
@@ -120,6 +121,9 @@ class AttentionCalculator(AttentionSeq2Seq):
 
     def text(self, ids: torch.Tensor) -> str:
         return calc.text(ids)
+
+    def source_text(self, ids: torch.Tensor) -> str:
+        return calc.formula(ids)
 
 
 class DateConverter(AttentionSeq2Seq):

@@ -99,3 +99,6 @@ class LSTMCalculator(SequenceTask):
 
     def text(self, ids: torch.Tensor) -> str:
         return calc.text(ids)
+
+    def source_text(self, ids: torch.Tensor) -> str:
+        return calc.formula(ids)

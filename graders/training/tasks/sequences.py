@@ -221,5 +221,8 @@ class SequenceTask(Task):
         for source, answer, target in zip(heldout.inputs["source"][:count], prediction[:count],
                                           heldout.targets[:count], strict=True):
             right = exact_match(answer[None], target[None], self.end_id) == 1.0
-            rows.append((self.source_text(source), self.text(answer), right))
+            ids = answer.tolist()
+            if self.end_id in ids:  # what follows the end is not read
+                ids = ids[: ids.index(self.end_id) + 1]
+            rows.append((self.source_text(source), self.text(torch.tensor(ids)), right))
         return rows

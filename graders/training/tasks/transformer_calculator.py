@@ -79,6 +79,9 @@ class TransformerCalculator(SequenceTask):
     def text(self, ids: torch.Tensor) -> str:
         return calc.text(ids)
 
+    def source_text(self, ids: torch.Tensor) -> str:
+        return calc.formula(ids)
+
     # -- grading side ------------------------------------------------------------------------------
 
     def probes(self, heldout: Heldout) -> dict[str, dict[str, torch.Tensor]]:
