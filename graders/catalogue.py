@@ -177,8 +177,9 @@ def _transformer() -> Unit:
             ),
             c("Transformer", "transformer", "encoder–decoder model", "Transformer 全体", ("Encoder", "Decoder")),
             c("greedy_decode", "transformer", "greedy decoding", "貪欲法によるデコード"),
-            task("TransformerCalculator", "transformer", "transformer", "calculator: 3-digit addition, trained",
-                 "計算機：3 桁の足し算を学習", ("Transformer", "greedy_decode")),
+            task("TransformerCalculator", "transformer", "transformer",
+                 "calculator: additions of 1- to 3-digit numbers, padded, trained",
+                 "計算機：1〜3 桁の足し算（パディング付き）を学習", ("Transformer", "greedy_decode")),
         ),
     )
 

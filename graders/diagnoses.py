@@ -616,6 +616,22 @@ CATALOGUE: tuple[Diagnosis, ...] = (
         "デコードしてください（デコード関数の単体テストがどれかを示します）。",
     ),
     _d(
+        "source_padding_read",
+        "The trained model reads the <pad> of the source: with digits written where the <pad> stood and "
+        "the same token mask, its answers change. Somewhere the token mask does not reach an attention "
+        "over the source (the Encoder does not pass it to its blocks, or the decoder's cross-attention "
+        "does not get it), so the model learned from what the padding holds.",
+        "学習したモデルがソースの <pad> を読んでいます。<pad> の位置に数字を書き、トークンマスクは同じままにすると、"
+        "答えが変わります。どこかでトークンマスクがソースへの注意に届いていません（Encoder がブロックに渡していない、"
+        "またはデコーダの交差注意に渡っていない）ため、パディングの中身から学習しています。",
+        "Pass the source's token mask on everywhere: encoder(src, src_mask) hands it to every EncoderBlock, "
+        "and decoder(tgt, memory, tgt_mask, src_mask) to every DecoderBlock's MHA_2 (the unit results of "
+        "Encoder, Decoder and DecoderBlock say which).",
+        "ソースのトークンマスクをすべてに渡してください：encoder(src, src_mask) はすべての EncoderBlock に、"
+        "decoder(tgt, memory, tgt_mask, src_mask) はすべての DecoderBlock の MHA_2 に渡します（どこかは Encoder・"
+        "Decoder・DecoderBlock の単体テストの結果が示します）。",
+    ),
+    _d(
         "pixels_not_scaled",
         "The frames keep pixel values 0-255; they must be scaled to [0, 1].",
         "フレームの画素値が 0〜255 のままです。[0, 1] にする必要があります。",

@@ -373,6 +373,13 @@ TRAINED_MUTANTS: tuple[TrainedMutant, ...] = (
     # A bag of source tokens: "123+045" and "540+321" look alike to the decoder.
     _trained("encoder_skips_pe", "TransformerCalculator", "positional_encoding_skipped", 200),
     _trained("teacher_forcing_not_shifted", "LSTMCalculator", "teacher_forcing_misaligned", 250),
+    # The lecture's padded problems: a token mask that does not reach an attention over the source
+    # (the Encoder's blocks, the decoder's cross-attention); the answers change with what the <pad> hide.
+    _trained("encoder_drops_mask", "TransformerCalculator", "source_padding_read", 150),
+    _trained("decoder_block_ignores_source_mask", "TransformerCalculator", "source_padding_read", 150),
+    _trained("attention_mask_ignored", "AttentionCalculator", "attention_padding_not_masked", 100),
+    # <pad> counted in the student's loss: the model learns to write <pad> after the answer.
+    _trained("loss_counts_padding", "LSTMCalculator", "pad_not_ignored_in_loss", 400),
     # Decoding can only be shown failing once the model has learned something: 600 steps are too few.
     _trained("seq2seq_no_feedback", "LSTMCalculator", "decoding_fails", 800),
     # A typo that returns the state it was given: the state stays zero, the forecast a constant.

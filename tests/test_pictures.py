@@ -29,3 +29,23 @@ def test_japanese_titles_are_drawn_with_the_packaged_font(tmp_path):
     assert used == matplotlib_fontja.get_font_ttf_path()
     for path in paths:
         assert matplotlib.image.imread(path).shape[2] in (3, 4)
+
+
+def test_attention_maps_show_the_padded_positions_in_the_report_s_language():
+    """The calculators' sources are padded with <pad>: each padded column is hatched and the
+    picture says what the hatching means, in the report's language (a model that ignores its mask
+    shows weight there)."""
+    import matplotlib.pyplot as plt
+
+    from graders.training.pictures import PAD, AttentionMaps, _attention
+
+    sources = [["7", "+", "4", "5", PAD, PAD, PAD], ["1", "2", "3", "+", "4", "5", "6"]]
+    maps = AttentionMaps("attention", Text("attention", "注意"), torch.full((2, 3, 7), 1 / 7), sources,
+                         [["5", "2", "<eos>"], ["5", "7", "9"]])
+    for lang, words in (("en", "hatched"), ("ja", "斜線")):
+        fig = _attention(plt, maps, lang)
+        hatched = [[p for p in ax.patches if p.get_hatch() == "//"] for ax in fig.axes[:2]]
+        assert [len(h) for h in hatched] == [3, 0]
+        assert words in fig.get_supxlabel() and PAD in fig.get_supxlabel()
+        assert fig.axes[0].get_xlabel() == Text("source", "入力").get(lang)
+        plt.close(fig)

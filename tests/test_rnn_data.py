@@ -137,12 +137,44 @@ def test_calculator_data():
     assert dataset.data.shape == (2000, 7) and dataset.label.shape == (2000, 6)
     lengths = set()
     for row, label in zip(dataset.data.tolist(), dataset.label.tolist(), strict=True):
-        formula = "".join(calculator.id2word[t] for t in row if t != calculator.PAD)
-        x, y = formula.split("+")
+        x, y = formula(row).split("+")
         answer = [int(c) for c in str(int(x) + int(y))]
         assert label == [calculator.EOS, *answer, calculator.EOS] + [calculator.PAD] * (4 - len(answer))
         lengths.add(len(answer))
     assert lengths == {1, 2, 3, 4}
+
+
+def test_the_calculator_tasks_train_on_the_lecture_s_data():
+    """The training tasks' trusted generator (graders/datasets/calc.py) writes the problems as the
+    lecture's CalcDataset does, token for token, and draws operands of 1 to 3 digits as often."""
+    from graders.datasets import calc
+
+    generator = torch.Generator().manual_seed(0)
+    for held_out in (False, True):
+        x, y = calc.draw(generator, 6000, held_out)
+        assert bool((calc.is_held_out(x, y) == held_out).all())
+        source, label = calc.encode(x, y)
+        lecture = calculator.CalcDataset.transform
+        for a, b, row, answer in zip(x.tolist()[:500], y.tolist()[:500], source.tolist(), label.tolist(),
+                                     strict=False):
+            assert row == lecture(f"{a}+{b}", calculator.INPUT_LEN)
+            assert answer == lecture(str(a + b), calculator.LABEL_LEN, start=calculator.EOS, end=calculator.EOS)
+        # How many digits the operands have, ours against the lecture's draws (a third of the draws
+        # are 1-digit, and some 2- and 3-digit draws are small numbers too).
+        ours = widths([(a, b) for a, b in zip(x.tolist(), y.tolist(), strict=True)])
+        lecture_rows = calculator.CalcDataset(6000).data.tolist()
+        theirs = widths([tuple(map(int, formula(row).split("+"))) for row in lecture_rows])
+        assert (ours - theirs).abs().max() < 0.03, (ours, theirs)
+
+
+def formula(row: list[int]) -> str:
+    return "".join(calculator.id2word[t] for t in row if t != calculator.PAD)
+
+
+def widths(problems: list[tuple[int, int]]) -> torch.Tensor:
+    """The share of operands written with 1, 2 and 3 digits."""
+    counts = torch.bincount(torch.tensor([len(str(n)) - 1 for pair in problems for n in pair]), minlength=3)
+    return counts / counts.sum()
 
 
 # -- moving digits -----------------------------------------------------------------------------------------

@@ -26,15 +26,17 @@ from graders import loading
 from graders.catalogue import ATTENTION_SHORTCUTS, COMPONENTS, RNN_SHORTCUTS, UnknownComponent, select
 from graders.cli import main
 from graders.datasets import bems
+from graders.harness.checks import Failure
 from graders.harness.oracles import Replayer
 from graders.results import Outcome, Status
 from graders.runner import REFERENCE, grade
 from graders.sandbox.client import WorkerTimeout
 from graders.sandbox.cputime import cpu_seconds
 from graders.sandbox.settings import Settings, Training
+from graders.training.checks import expect_bar
 from graders.training.command import train_submission
-from graders.training.driver import GENEROSITY, TooSlow
-from graders.training.grading import heldout_seed
+from graders.training.driver import GENEROSITY, Run, TooSlow
+from graders.training.grading import Evaluation, heldout_seed
 from graders.training.report import save
 from graders.training.tasks import TASKS
 from graders.training.tasks.power import regular_building
@@ -142,6 +144,20 @@ def test_held_out_seeds_are_the_grading_process_s_own():
     # With one: one seed per task, the same every run (graders/training/grading.py).
     assert heldout_seed(task, b"course") == heldout_seed(task, b"course") != heldout_seed(other, b"course")
     assert heldout_seed(task, b"course") != heldout_seed(task, b"other course")
+
+
+def test_a_mistake_fails_the_bar_even_where_the_score_meets_it():
+    """The lecture's problems always hold <pad> under the padding, so a model that reads it can
+    score well: the mistake its probes show still fails the bar, named, and the report says the
+    score met the bar (tests/test_training_mutants.py shows the probes finding the mistakes)."""
+    task = TASKS["TransformerCalculator"]
+    ev = Evaluation(task, Run(steps=1, step=1), heldout=task.heldout(0, 10), own=1.0, trusted=1.0, score=1.0,
+                    baseline=0.0, mistake="source_padding_read", diagnosis="source_padding_read")
+    assert ev.beats_baseline and not ev.reaches_bar
+    with pytest.raises(Failure) as failed:
+        expect_bar(ev)
+    assert failed.value.diagnosis == "source_padding_read"
+    assert "meets the bar, yet" in failed.value.text.en and "合格ラインに達していますが" in failed.value.text.ja
 
 
 def test_grade_train_grades_the_tasks_like_components(tmp_path, capsys):

@@ -1,14 +1,18 @@
-"""Addition problems x + y (0 <= x, y <= 999) in the lecture's tokens, for the calculator tasks.
+"""Addition problems x + y in the lecture's layout and tokens, for the calculator tasks.
 
 Tokens: the calculator's vocabulary of 13_rnn/04_Seq2Seq (exercises/rnn/calculator.py word2id):
-digits 0-9, <pad> 10, "+" 11, <eos> 12. Layout: fixed width, so that every digit keeps its place
-(models learn the carries far sooner than with the lecture's variable-length layout):
+digits 0-9, <pad> 10, "+" 11, <eos> 12. Layout: the lecture's CalcDataset, so that the student's
+padding masks decide the result as they do in the lecture:
 
-    source  x x x + y y y          7 tokens, leading zeros: 7 + 45 is 0 0 7 + 0 4 5
-    label   <eos> s s s s <eos>    6 tokens: the decoder reads label[:, :-1], predicts label[:, 1:]
+    operands   each has 1 to 3 digits (random.randint(1, 3)), each digit drawn uniformly:
+               a third of the operands are 0-9, a third 0-99, a third 0-999
+    source     x + y left to right, then <pad> up to 7 tokens:   7 + 45 is 7 + 4 5 <pad> <pad> <pad>
+    label      <eos> the digits of x + y <eos>, then <pad> up to 6 tokens: <eos> 5 2 <eos> <pad> <pad>
+               (the decoder reads label[:, :-1] and predicts label[:, 1:])
 
 Held out: the problems whose hash of (x, y) falls in one bucket of ten are never drawn for
-training, so a held-out problem is one the model has never seen, whatever the seeds.
+training, so a held-out problem is one the model has never seen, whatever the seeds. Held-out
+problems are drawn the same way otherwise (small operands as often as in training).
 """
 
 from __future__ import annotations
@@ -27,12 +31,17 @@ def is_held_out(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return key % HELD_OUT_BUCKETS == 0
 
 
+def operands(generator: torch.Generator, n: int) -> torch.Tensor:
+    """n numbers as the lecture draws them: 1 to 3 digits, each digit uniform ("007" is 7)."""
+    width = torch.randint(1, 4, (n,), generator=generator)
+    return torch.randint(0, 1000, (n,), generator=generator) % 10**width
+
+
 def draw(generator: torch.Generator, n: int, held_out: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """n problems (x, y), uniform over the training part (or the held-out part)."""
+    """n problems (x, y) drawn as above, from the training part (or the held-out part)."""
     xs, ys, have = [], [], 0
     while have < n:
-        x = torch.randint(0, 1000, (2 * n,), generator=generator)
-        y = torch.randint(0, 1000, (2 * n,), generator=generator)
+        x, y = operands(generator, 2 * n), operands(generator, 2 * n)
         keep = is_held_out(x, y) == held_out
         xs.append(x[keep])
         ys.append(y[keep])
@@ -40,25 +49,17 @@ def draw(generator: torch.Generator, n: int, held_out: bool = False) -> tuple[to
     return torch.cat(xs)[:n], torch.cat(ys)[:n]
 
 
-def digits(n: torch.Tensor, width: int) -> torch.Tensor:
-    """(N,) numbers -> (N, width) digits, most significant first."""
-    powers = 10 ** torch.arange(width - 1, -1, -1)
-    return n.unsqueeze(1) // powers % 10
+def tokens(string: str, length: int) -> list[int]:
+    """The ids of a string of digits, "+" and "e" (<eos>), then <pad> up to `length`."""
+    ids = [PLUS if c == "+" else EOS if c == "e" else int(c) for c in string]
+    return ids + [PAD] * (length - len(ids))
 
 
-def encode(x: torch.Tensor, y: torch.Tensor, reversed_operands: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """(source (N, 7), label (N, 6)) of the problems x + y, in the layout above.
-
-    reversed_operands: each operand's digits least significant first (7 + 45 is 7 0 0 + 5 4 0),
-    for the recurrent encoders: reading the ones first, they can add as they read, carry and all.
-    """
-    plus = torch.full_like(x, PLUS).unsqueeze(1)
-    eos = torch.full_like(x, EOS).unsqueeze(1)
-    a, b = digits(x, 3), digits(y, 3)
-    if reversed_operands:
-        a, b = a.flip(1), b.flip(1)
-    source = torch.cat([a, plus, b], dim=1)
-    label = torch.cat([eos, digits(x + y, 4), eos], dim=1)
+def encode(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(source (N, 7), label (N, 6)) of the problems x + y, in the lecture's layout above."""
+    pairs = list(zip(x.tolist(), y.tolist(), strict=True))
+    source = torch.tensor([tokens(f"{a}+{b}", SOURCE_LEN) for a, b in pairs], dtype=torch.long)
+    label = torch.tensor([tokens(f"e{a + b}e", LABEL_LEN) for a, b in pairs], dtype=torch.long)
     return source, label
 
 
@@ -68,6 +69,6 @@ def text(ids: torch.Tensor) -> str:
     return "".join(names.get(int(i), str(int(i))) for i in ids.reshape(-1))
 
 
-def reading_order(source: torch.Tensor) -> torch.Tensor:
-    """A source written with reversed_operands, back in reading order (7 0 0 + 5 4 0 -> 0 0 7 + 0 4 5)."""
-    return torch.cat([source[:3].flip(0), source[3:4], source[4:].flip(0)])
+def formula(ids: torch.Tensor) -> str:
+    """A source as a person reads it: its tokens without the <pad> ("7+45")."""
+    return text(ids[ids != PAD])

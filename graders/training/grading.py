@@ -83,6 +83,7 @@ class Evaluation:
     score: float | None = None  # what counts: the lower of the two; None: diverged, or no usable answers
     baseline: float | None = None
     diagnosis: str | None = None
+    mistake: str | None = None  # a known mistake the trained model shows, its score aside (Task.mistake)
     problem: Text | None = None
     forbidden: tuple[str, ...] = ()  # library modules the task exists to teach, called by the student's code
 
@@ -104,7 +105,9 @@ class Evaluation:
 
     @property
     def reaches_bar(self) -> bool:
-        return self.score is not None and self.task.bar.met(self.score)
+        """The score meets the bar, and the model shows no known mistake: a mistake the held-out
+        data happen not to punish (the padding always <pad>) is still one."""
+        return self.score is not None and self.task.bar.met(self.score) and self.mistake is None
 
     def summary(self) -> Text:
         """The score next to the bar and the baseline; then, where they apply, how the student's
@@ -117,6 +120,9 @@ class Evaluation:
         items = self.task.heldout_items
         line = Text(f"{bar.metric.en} {score} on {count} held-out {items.en} (bar {need}, trivial baseline {base})",
                     f"テスト用の {count} {items.ja}で{bar.metric.ja} {score}（合格ライン {need}、自明な予測 {base}）")
+        if self.mistake is not None and bar.met(self.score):
+            line = Text(f"{line.en}: the score meets the bar, yet the trained model shows the mistake below",
+                        f"{line.ja}：点数は合格ラインに達していますが、学習したモデルに下記の誤りが見られます")
         note = self.note()
         return line if note is None else Text(f"{line.en} {note.en}", f"{line.ja}{note.ja}")
 
@@ -219,8 +225,11 @@ def evaluate(trainer: Trainer, task: Task, run: Run, reference: Path | None, see
             ev.trusted = task.score(trusted, ev.heldout)
             ev.agreement = float(task.agree(own, trusted).float().mean())
             ev.score = ev.trusted if task.bar.better(ev.own, ev.trusted) else ev.own
-        if not ev.reaches_bar:
-            ev.probes = {name: trainer.predict(inputs) for name, inputs in task.probes(ev.heldout).items()}
+        ev.probes = {name: trainer.predict(inputs) for name, inputs in task.probes(ev.heldout).items()}
+        ev.mistake = task.mistake(ev)
+        if ev.mistake is not None:
+            ev.diagnosis = ev.mistake
+        elif not ev.reaches_bar:
             ev.diagnosis = task.diagnose(ev) or (None if ev.beats_baseline else "learns_nothing")
         return ev
     finally:

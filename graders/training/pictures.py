@@ -27,12 +27,15 @@ class LossCurve:
     log: bool = True  # a log scale shows the late, small losses
 
 
+PAD = "<pad>"  # a source token of this name is padding: shaded in the attention maps
+
+
 @dataclass(frozen=True)
 class AttentionMaps:
     name: str
     title: Text
     weights: torch.Tensor  # (n, T, S): for each example, decoder steps x source positions
-    sources: list[list[str]]  # (n, S) the source tokens
+    sources: list[list[str]]  # (n, S) the source tokens, padding as PAD
     outputs: list[list[str]]  # (n, T) the tokens produced
 
 
@@ -104,16 +107,28 @@ def _attention(plt: Any, f: AttentionMaps, lang: Lang) -> Any:
     width = 1.2 + 0.3 * positions  # one panel: its labels and a column per source token
     fig, axes = plt.subplots(rows, cols, figsize=(width * cols + 1.0, (1.2 + 0.3 * steps) * rows),
                              squeeze=False, layout="constrained")
+    padded = False
     for ax, weights, source, output in zip(axes.flat, f.weights, f.sources, f.outputs, strict=False):
         image = ax.imshow(weights.float().numpy(), cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
-        ax.set_xticks(range(len(source)), [s if s != " " else "␣" for s in source], fontsize=8)
+        ax.set_xticks(range(len(source)), [s if s != " " else "␣" for s in source], fontsize=8,
+                      rotation=90 if PAD in source else 0)
         ax.set_yticks(range(len(output)), output, fontsize=8)
-        ax.set_xlabel("source", fontsize=8)
-        ax.set_ylabel("output", fontsize=8)
-        ax.set_title("".join(source) + " → " + "".join(o for o in output if not o.startswith("<")), fontsize=9)
+        for i, token in enumerate(source):  # padding: hatched, so that weight on it stands out as a mistake
+            if token == PAD:
+                ax.axvspan(i - 0.5, i + 0.5, facecolor="none", edgecolor="white", hatch="//", linewidth=0.0)
+                ax.get_xticklabels()[i].set_color("gray")
+                padded = True
+        ax.set_xlabel(Text("source", "入力").get(lang), fontsize=8)
+        ax.set_ylabel(Text("output", "出力").get(lang), fontsize=8)
+        real = "".join(s for s in source if s != PAD)
+        ax.set_title(real + " → " + "".join(o for o in output if not o.startswith("<")), fontsize=9)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
+    if padded:
+        fig.supxlabel(Text(f"hatched: {PAD}, hidden by the padding mask (a model that masks it gives it no weight)",
+                           f"斜線：{PAD}（パディングマスクで隠す位置。マスクしたモデルでは重みが 0）").get(lang),
+                      fontsize=8)
     return fig
 
 

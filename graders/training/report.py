@@ -50,7 +50,9 @@ def render_diagnosis(diagnosis: str | None, lang: Lang, console: Console) -> Non
 
 def render(evaluation: Evaluation, files: list[Path], seconds: float, lang: Lang, console: Console) -> None:
     run, task = evaluation.run, evaluation.task
-    if evaluation.reaches_bar:
+    if evaluation.mistake is not None:
+        verdict, style = Text("a known mistake", "既知の誤りがあります"), "bold yellow"
+    elif evaluation.reaches_bar:
         verdict, style = Text("reached the bar", "合格ラインに達しました"), "bold green"
     elif evaluation.beats_baseline:
         verdict, style = Text("below the bar", "合格ラインに届きません"), "bold yellow"

@@ -158,9 +158,14 @@ class Task:
         raise NotImplementedError
 
     def probes(self, heldout: Heldout) -> dict[str, dict[str, torch.Tensor]]:
-        """Inputs of further predictions that tell known mistakes apart, asked only when the
-        task's bar is not met (their answers go to `diagnose`), by name."""
+        """Inputs of further predictions that tell known mistakes apart, by name, asked of every
+        trained model (their answers go to `mistake` and `diagnose`)."""
         return {}
+
+    def mistake(self, evaluation: Any) -> str | None:
+        """A known mistake the trained model shows whatever its score (graders/training/grading.py
+        Evaluation), if any: the bar's test fails with it even where the score meets the bar."""
+        return None
 
     def diagnose(self, evaluation: Any) -> str | None:
         """The known mistake a failed run shows (graders/training/grading.py Evaluation), if any."""

@@ -1,5 +1,6 @@
 """AttentionCalculator: the student's attention seq2seq (GRUCell, GRUEncoder, AttentionDecoder)
-trained on 3-digit addition, then tested on held-out problems it has never seen.
+trained on the lecture's additions (1- to 3-digit numbers, padded), then tested on held-out
+problems it has never seen.
 
 The recipe, the bar and the baseline: graders/training/tasks/attention_seq2seq.py. Graded only with
 `grade --train` (or by name).

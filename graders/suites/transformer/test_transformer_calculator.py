@@ -1,5 +1,6 @@
 """TransformerCalculator: the student's whole Transformer (Embedder to greedy_decode) trained on
-3-digit addition in the lecture's tokens, then tested on held-out problems it has never seen.
+the lecture's additions (1- to 3-digit numbers, padded with <pad>), then tested on held-out
+problems it has never seen.
 
 The recipe, the bar and the baseline: graders/training/tasks/transformer_calculator.py. Graded only with
 `grade --train` (or by name).

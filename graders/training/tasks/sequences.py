@@ -45,9 +45,11 @@ def most_frequent_share(targets: torch.Tensor, end: int | None) -> float:
     return counts.most_common(1)[0][1] / max(1, len(targets))
 
 
-def teacher_forced_match(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Whether every token of each row is predicted right when the right ones are fed (B,)."""
-    return (logits.argmax(-1) == targets).all(dim=1)
+def tokens_right(predicted: torch.Tensor, targets: torch.Tensor, pad: int | None) -> torch.Tensor:
+    """Whether every token of each row is the target's (B,); what stands where the target is
+    `pad` is not read (nothing is learned there: the loss ignores it)."""
+    right = predicted == targets
+    return (right if pad is None else right | (targets == pad)).all(dim=1)
 
 
 class CrossAttentionProbe:
@@ -73,17 +75,23 @@ class CrossAttentionProbe:
     def _record(self, module: nn.Module, args: tuple, kwargs: dict) -> None:
         query = args[0] if args else kwargs["query"]
         key = args[1] if len(args) > 1 else kwargs["key"]
-        self.seen.append((query.detach(), key.detach()))
+        mask = args[3] if len(args) > 3 else kwargs.get("mask")
+        self.seen.append((query.detach(), key.detach(), mask.detach() if isinstance(mask, torch.Tensor) else None))
 
     def weights(self) -> torch.Tensor:
-        """(B, H, Lq, Lk) softmax(q k^T / sqrt(d_k)) of the last call, per head."""
-        query, key = self.seen[-1]
+        """(B, H, Lq, Lk) softmax(q k^T / sqrt(d_k) + mask) of the last call, per head, with the
+        mask the model passed (bool: True may attend; float: added), so that a model that does
+        not pass its padding mask on shows weight on the padded positions."""
+        query, key, mask = self.seen[-1]
         q, k = self.attention.W_q(query), self.attention.W_k(key)
         B, Lq, D = q.shape
         d_k = D // self.heads
         q = q.view(B, Lq, self.heads, d_k).transpose(1, 2)
         k = k.view(B, key.size(1), self.heads, d_k).transpose(1, 2)
-        return torch.softmax(q @ k.transpose(-2, -1) / d_k**0.5, dim=-1)
+        scores = q @ k.transpose(-2, -1) / d_k**0.5
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+        return torch.softmax(scores, dim=-1).nan_to_num(0.0)
 
 
 class SequenceTask(Task):
@@ -98,6 +106,8 @@ class SequenceTask(Task):
     end_id: int | None  # the answer ends with this token; None: answers of a fixed length
     vocab_size: int
     leak_diagnosis: str | None = None  # what lets this task's model see its answers while training
+    pad_id: int | None = None  # fills sources and labels up to their length: not learned
+    masked: bool = False  # the model is given the source's token mask: its attention must not read <pad>
     baseline_name = Text("the most frequent answer", "最も多い答え")
     probe_size = 200
     probe_seed = 1_000_004  # the probes are training-part problems sent with their answers: no secret
@@ -106,13 +116,14 @@ class SequenceTask(Task):
         """(source (n, S), label (n, L)): label[:, 0] starts the decoder, label[:, 1:] is the answer."""
         raise NotImplementedError
 
-    def teacher_forced(self, model: nn.Module, source: torch.Tensor, fed: torch.Tensor,
+    def teacher_forced(self, model: nn.Module, source: torch.Tensor, mask: torch.Tensor | None, fed: torch.Tensor,
                        modules: dict[str, ModuleType]) -> torch.Tensor:
-        """(B, T, V) logits of the model fed `fed` (label[:, :-1]) after reading `source`."""
+        """(B, T, V) logits of the model fed `fed` (label[:, :-1]) after reading `source`, whose
+        token mask is `mask` (True: a real token; None for a model that takes no mask)."""
         raise NotImplementedError
 
-    def decode(self, model: nn.Module, source: torch.Tensor, modules: dict[str, ModuleType]
-               ) -> dict[str, torch.Tensor]:
+    def decode(self, model: nn.Module, source: torch.Tensor, mask: torch.Tensor | None,
+               modules: dict[str, ModuleType]) -> dict[str, torch.Tensor]:
         """{"prediction": (B, T) greedy answers, ...what the pictures need}."""
         raise NotImplementedError
 
@@ -125,22 +136,30 @@ class SequenceTask(Task):
 
     # -- in the worker ---------------------------------------------------------------------------
 
+    def source_mask(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        """The token mask the model is given: the one a probe sends, else True where the source is
+        not <pad> (None: the model takes no mask)."""
+        if not self.masked:
+            return None
+        return inputs["mask"] if "mask" in inputs else inputs["source"] != self.pad_id
+
     def batch(self, generator: torch.Generator, data: None) -> Batch:
         source, label = self.problems(generator, self.recipe.batch_size, held_out=False)
         return {"source": source, "label": label}
 
     def loss(self, model: nn.Module, batch: Batch, modules: dict[str, ModuleType]) -> tuple[torch.Tensor, float]:
         label = batch["label"]
-        logits = self.teacher_forced(model, batch["source"], label[:, :-1], modules)
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), label[:, 1:].reshape(-1))
-        return loss, float(teacher_forced_match(logits, label[:, 1:]).float().mean())
+        logits = self.teacher_forced(model, batch["source"], self.source_mask(batch), label[:, :-1], modules)
+        ignore = -100 if self.pad_id is None else self.pad_id  # -100: cross_entropy's "ignore nothing"
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), label[:, 1:].reshape(-1), ignore_index=ignore)
+        return loss, float(tokens_right(logits.argmax(-1), label[:, 1:], self.pad_id).float().mean())
 
     def predict(self, model: nn.Module, inputs: dict[str, torch.Tensor], modules: dict[str, ModuleType]
                 ) -> dict[str, torch.Tensor]:
         if "fed" in inputs:  # a probe: the next tokens it predicts when fed the answer
-            logits = self.teacher_forced(model, inputs["source"], inputs["fed"], modules)
+            logits = self.teacher_forced(model, inputs["source"], self.source_mask(inputs), inputs["fed"], modules)
             return {"teacher_forced": logits.argmax(dim=-1)}
-        return self.decode(model, inputs["source"], modules)
+        return self.decode(model, inputs["source"], self.source_mask(inputs), modules)
 
     # -- in the grading process --------------------------------------------------------------------
 
@@ -180,7 +199,7 @@ class SequenceTask(Task):
         _, label = self.probe_problems()
         if not isinstance(forced, torch.Tensor) or forced.shape != label[:, 1:].shape:
             return None
-        right_when_fed = float((forced == label[:, 1:]).all(dim=1).float().mean())
+        right_when_fed = float(tokens_right(forced, label[:, 1:], self.pad_id).float().mean())
         score = evaluation.score or 0.0
         # A greedy decoder that works answers a problem right whenever every token is right when
         # the right ones are fed (by induction over the steps): so its score is about
@@ -202,5 +221,8 @@ class SequenceTask(Task):
         for source, answer, target in zip(heldout.inputs["source"][:count], prediction[:count],
                                           heldout.targets[:count], strict=True):
             right = exact_match(answer[None], target[None], self.end_id) == 1.0
-            rows.append((self.source_text(source), self.text(answer), right))
+            ids = answer.tolist()
+            if self.end_id in ids:  # what follows the end is not read
+                ids = ids[: ids.index(self.end_id) + 1]
+            rows.append((self.source_text(source), self.text(torch.tensor(ids)), right))
         return rows
