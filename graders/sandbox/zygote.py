@@ -157,7 +157,8 @@ def main(control_fd: int) -> None:
         importlib.import_module(module)
     worker.fingerprint()  # imports every module the tampering check guards
     shortcuts.prepare()
-    confine.prepare()
+    confine.prepare()  # puts its stubs in place: before the baseline of the tampering check
+    worker.prepare()
     gc.freeze()  # what is loaded now is shared by every worker: the collector leaves it alone
 
     control = socket.socket(fileno=control_fd)
