@@ -10,6 +10,9 @@ Protocol on the control socket (AF_UNIX, one JSON message per request):
   {"op": "spawn", "config": {...}} with the worker's socket passed as SCM_RIGHTS
       -> {"pid": N}
   {"op": "reap", "pid": N} -> {"status": N's wait status} (the grader has killed N first)
+Either may carry "release": [pids]: workers the grader killed and whose status it does not want
+(it closed them): the zygote reaps them as they end and keeps nothing of them. Carried by the next
+request rather than sent alone, so that the grader never waits for a worker to end only to close it.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class ForkServer:
         self.control = ours
         self.replies = ours.makefile("rb")
         self.ready = False
+        self.released: list[int] = []  # killed workers the zygote is yet to hear of (see release)
 
     def _call(self, message: dict[str, Any], fds: list[int] | None = None) -> dict[str, Any]:
         if not self.ready:
@@ -71,6 +75,8 @@ class ForkServer:
             self._read()  # {"ready": true} once torch is imported and warm
             self.control.settimeout(None)
             self.ready = True
+        if self.released:
+            message, self.released = {**message, "release": self.released}, []
         socket.send_fds(self.control, [json.dumps(message).encode()], fds or [])
         return self._read()
 
@@ -88,6 +94,10 @@ class ForkServer:
         """The wait status of a worker the caller has just killed."""
         return self._call({"op": "reap", "pid": pid})["status"]
 
+    def release(self, pid: int) -> None:
+        """Forget a worker the caller has just killed: the zygote reaps it, nobody waits for that."""
+        self.released.append(pid)
+
     def close(self) -> None:
         """Kill the zygote; its workers die with it (PR_SET_PDEATHSIG)."""
         self.control.close()
@@ -102,8 +112,9 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def reap_finished(statuses: dict[int, int]) -> None:
-    """Collect workers that ended, keeping their status in case the grader asks."""
+def reap_finished(statuses: dict[int, int], released: set[int]) -> None:
+    """Collect workers that ended, keeping their status in case the grader asks (not for those
+    it released)."""
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -111,7 +122,10 @@ def reap_finished(statuses: dict[int, int]) -> None:
             return
         if pid == 0:
             return
-        statuses[pid] = status
+        if pid in released:
+            released.discard(pid)
+        else:
+            statuses[pid] = status
 
 
 def fork_into_pid_namespace(libc: ctypes.CDLL | None, own_pids: int | None) -> int:
@@ -163,6 +177,7 @@ def main(control_fd: int) -> None:
 
     control = socket.socket(fileno=control_fd)
     statuses: dict[int, int] = {}
+    released: set[int] = set()
     libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
     try:
         own_pids: int | None = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
@@ -180,6 +195,9 @@ def main(control_fd: int) -> None:
         if not message:
             break
         request = json.loads(message)
+        for pid in request.get("release", ()):
+            if statuses.pop(pid, None) is None:  # not ended yet: reaped when it has
+                released.add(pid)
         if request["op"] == "spawn":
             pid = fork_into_pid_namespace(libc, own_pids)
             if pid == 0:
@@ -198,7 +216,7 @@ def main(control_fd: int) -> None:
             if pid not in statuses:
                 statuses[pid] = os.waitpid(pid, 0)[1]
             reply = {"status": statuses.pop(pid)}
-        reap_finished(statuses)
+        reap_finished(statuses, released)
         try:
             control.sendall(json.dumps(reply).encode() + b"\n")
         except OSError:
