@@ -16,6 +16,7 @@ import signal
 import socket
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,9 @@ class Sandbox:
             copy_submission(submission, self.copies[submission])
         return self.copies[submission]
 
-    def spawn(self, submission: Path, component: Component) -> tuple[socket.socket, int, Path]:
-        """Fork a worker with an empty working folder; returns its socket, pid and output file."""
+    def spawn(self, submission: Path, component: Component) -> tuple[socket.socket, Callable[[], int], Path]:
+        """Fork a worker with an empty working folder; returns its socket, a function giving its
+        pid (ForkServer.spawn: the fork goes on meanwhile) and its output file."""
         self.count += 1
         home = self.scratch / f"{self.count}-{component.name}"
         workdir = home / "work"  # the mount point of the worker's root; its working directory
@@ -120,7 +122,7 @@ class Sandbox:
         try:
             pid = self.server.spawn(config, theirs)
         finally:
-            theirs.close()
+            theirs.close()  # (the request in flight holds its own copy)
         return ours, pid, output
 
     def reap(self, pid: int) -> int:
@@ -168,6 +170,7 @@ class Worker:
         self.sock: socket.socket | None = None
         self.launched: socket.socket | None = None  # forked, not yet known to be ready
         self.pid = 0
+        self.forked: Callable[[], int] | None = None  # gives the pid of a launched worker (see launch)
         self.layers: tuple[str, ...] = ()
         self.output: Path | None = None
         self.used_s = 0.0  # the time the last request took (see Clock)
@@ -179,12 +182,18 @@ class Worker:
         """Fork the worker now and let it set itself up while this process does other work
         (the runner launches the next component's worker ahead of time)."""
         if self.sock is None and self.launched is None:
-            self.launched, self.pid, self.output = self.sandbox.spawn(self.submission, self.component)
+            self.launched, self.forked, self.output = self.sandbox.spawn(self.submission, self.component)
+
+    def _forked(self) -> None:
+        """Learn the launched worker's pid (waiting for the fork if it is still going on)."""
+        if self.forked is not None:
+            self.pid, self.forked = self.forked(), None
 
     def _start(self) -> socket.socket:
         self.launch()
         sock, self.launched = self.launched, None
         self.sock = sock
+        self._forked()
         clock = Clock(self.pid, WORKER_START_S)
         try:
             hello = wire.decode(self._receive(sock, clock))
@@ -250,6 +259,7 @@ class Worker:
         if self.sock is not None:
             self.sock.close()
             self.sock = None
+        self._forked()
         pid, self.pid, self.cpu_s = self.pid, 0, None
         if pid:
             os.kill(pid, signal.SIGKILL)  # a zombie until reaped, so the pid cannot be reused yet

@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +69,29 @@ class ForkServer:
         self.replies = ours.makefile("rb")
         self.ready = False
         self.released: list[int] = []  # killed workers the zygote is yet to hear of (see release)
+        self.asked = self.answered = 0  # spawn requests sent, and their replies read (see spawn)
+        self.forked: dict[int, int] = {}  # spawn request number -> pid, read but not yet claimed
 
     def _call(self, message: dict[str, Any], fds: list[int] | None = None) -> dict[str, Any]:
+        self._send(message, fds)
+        return self._read()
+
+    def _send(self, message: dict[str, Any], fds: list[int] | None = None) -> None:
         if not self.ready:
             self.control.settimeout(STARTUP_S)
             self._read()  # {"ready": true} once torch is imported and warm
             self.control.settimeout(None)
             self.ready = True
+        self._collect()  # one request in flight at a time: the zygote reads one per recv
         if self.released:
             message, self.released = {**message, "release": self.released}, []
         socket.send_fds(self.control, [json.dumps(message).encode()], fds or [])
-        return self._read()
+
+    def _collect(self) -> None:
+        """Read the replies of the spawn requests sent so far (they come in order)."""
+        while self.answered < self.asked:
+            self.forked[self.answered] = self._read()["pid"]
+            self.answered += 1
 
     def _read(self) -> dict[str, Any]:
         line = self.replies.readline()
@@ -86,9 +99,18 @@ class ForkServer:
             raise RuntimeError("the sandbox's fork server exited; see the messages above")
         return json.loads(line)
 
-    def spawn(self, config: dict[str, Any], sock: socket.socket) -> int:
-        """Fork a worker that serves `config` on `sock` (passed to it); returns its pid."""
-        return self._call({"op": "spawn", "config": config}, [sock.fileno()])["pid"]
+    def spawn(self, config: dict[str, Any], sock: socket.socket) -> Callable[[], int]:
+        """Fork a worker that serves `config` on `sock` (passed to it); returns a function that
+        gives its pid. The zygote forks while the caller goes on: the reply is read only when
+        the pid is asked for, or before the next request."""
+        self._send({"op": "spawn", "config": config}, [sock.fileno()])
+        number, self.asked = self.asked, self.asked + 1
+
+        def pid() -> int:
+            self._collect()
+            return self.forked.pop(number)
+
+        return pid
 
     def reap(self, pid: int) -> int:
         """The wait status of a worker the caller has just killed."""
