@@ -16,6 +16,7 @@ import signal
 import socket
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,9 @@ class Sandbox:
             copy_submission(submission, self.copies[submission])
         return self.copies[submission]
 
-    def spawn(self, submission: Path, component: Component) -> tuple[socket.socket, int, Path]:
-        """Fork a worker with an empty working folder; returns its socket, pid and output file."""
+    def spawn(self, submission: Path, component: Component) -> tuple[socket.socket, Callable[[], int], Path]:
+        """Fork a worker with an empty working folder; returns its socket, a function giving its
+        pid (ForkServer.spawn: the fork goes on meanwhile) and its output file."""
         self.count += 1
         home = self.scratch / f"{self.count}-{component.name}"
         workdir = home / "work"  # the mount point of the worker's root; its working directory
@@ -120,11 +122,14 @@ class Sandbox:
         try:
             pid = self.server.spawn(config, theirs)
         finally:
-            theirs.close()
+            theirs.close()  # (the request in flight holds its own copy)
         return ours, pid, output
 
     def reap(self, pid: int) -> int:
         return self.server.reap(pid)
+
+    def release(self, pid: int) -> None:
+        self.server.release(pid)
 
     def close(self) -> None:
         if self.owns_server:
@@ -165,22 +170,35 @@ class Worker:
         self.sock: socket.socket | None = None
         self.launched: socket.socket | None = None  # forked, not yet known to be ready
         self.pid = 0
+        self.forked: Callable[[], int] | None = None  # gives the pid of a launched worker (see launch)
         self.layers: tuple[str, ...] = ()
         self.output: Path | None = None
         self.used_s = 0.0  # the time the last request took (see Clock)
+        # The worker's CPU seconds when its last reply came: where the next request's Clock starts
+        # (reading /proc again costs the grading process more than the worker does in between).
+        self.cpu_s: float | None = None
 
     def launch(self) -> None:
         """Fork the worker now and let it set itself up while this process does other work
         (the runner launches the next component's worker ahead of time)."""
         if self.sock is None and self.launched is None:
-            self.launched, self.pid, self.output = self.sandbox.spawn(self.submission, self.component)
+            self.launched, self.forked, self.output = self.sandbox.spawn(self.submission, self.component)
+
+    def _forked(self) -> None:
+        """Learn the launched worker's pid (waiting for the fork if it is still going on)."""
+        if self.forked is not None:
+            self.pid, self.forked = self.forked(), None
 
     def _start(self) -> socket.socket:
         self.launch()
         sock, self.launched = self.launched, None
         self.sock = sock
+        self._forked()
+        clock = Clock(self.pid, WORKER_START_S)
         try:
-            hello = wire.decode(self._receive(sock, Clock(self.pid, WORKER_START_S)))
+            hello = wire.decode(self._receive(sock, clock))
+            clock.read()
+            self.cpu_s = clock.cpu_s()
         except wire.Timeout:
             self._kill()
             raise WorkerTimeout("the worker did not start in time") from None
@@ -201,7 +219,7 @@ class Worker:
         sock = self.start()
         frame = wire.encode({"op": op, **args})
         try:
-            reply = wire.decode(self._exchange(sock, frame, Clock(self.pid, timeout_s)))
+            reply = wire.decode(self._exchange(sock, frame, Clock(self.pid, timeout_s, self.cpu_s)))
         except (wire.Timeout, TimeoutError):
             self._kill()
             raise WorkerTimeout("timed out") from None
@@ -227,6 +245,7 @@ class Worker:
             return self._receive(sock, clock)
         finally:
             self.used_s = clock.read()  # before the worker is killed
+            self.cpu_s = clock.cpu_s()
 
     def _receive(self, sock: socket.socket, clock: Clock) -> bytes:
         """The worker's next frame, waited for while the clock has time left."""
@@ -235,22 +254,29 @@ class Worker:
                 raise wire.Timeout("over the time limit")
         return wire.receive(sock, clock.deadline)  # the frame has begun: the rest comes at once
 
-    def _kill(self) -> str:
-        """Kill the worker (if still alive) and say how it ended."""
+    def _end(self) -> int:
+        """Hang up and kill the worker (if still alive); its pid, 0 if there was none."""
         if self.sock is not None:
             self.sock.close()
             self.sock = None
-        if not self.pid:
-            return "not started"
-        pid, self.pid = self.pid, 0
-        os.kill(pid, signal.SIGKILL)  # a zombie until reaped, so the pid cannot be reused yet
-        return describe_status(self.sandbox.reap(pid))
+        self._forked()
+        pid, self.pid, self.cpu_s = self.pid, 0, None
+        if pid:
+            os.kill(pid, signal.SIGKILL)  # a zombie until reaped, so the pid cannot be reused yet
+        return pid
+
+    def _kill(self) -> str:
+        """Kill the worker (if still alive) and say how it ended."""
+        pid = self._end()
+        return describe_status(self.sandbox.reap(pid)) if pid else "not started"
 
     def close(self) -> None:
         if self.launched is not None:
             self.sock, self.launched = self.launched, None
         if self.sock is not None:
-            self._kill()
+            pid = self._end()
+            if pid:  # its end is of no interest: nobody waits for it
+                self.sandbox.release(pid)
 
 
 class Clock:
@@ -259,17 +285,20 @@ class Clock:
     request is sent. Waiting for a core on a busy machine is not counted; `deadline` (wall clock)
     is the safety net."""
 
-    def __init__(self, pid: int, limit_s: float) -> None:
+    def __init__(self, pid: int, limit_s: float, cpu0: float | None = None) -> None:
+        """`cpu0`: the worker's CPU seconds now, where the caller knows them (read otherwise)."""
         self.pid = pid
         self.limit_s = limit_s
         self.checked = time.monotonic()
         self.deadline = self.checked + wall_limit(limit_s)
         self.used_s = 0.0
         self.slept_s = 0.0
-        try:
-            self.cpu0 = cpu_seconds(pid)
-        except OSError:  # the worker is gone: the request finds its socket closed
-            self.cpu0 = 0.0
+        if cpu0 is None:
+            try:
+                cpu0 = cpu_seconds(pid)
+            except OSError:  # the worker is gone: the request finds its socket closed
+                cpu0 = 0.0
+        self.cpu0 = cpu0
 
     def _cpu(self) -> float:
         try:
@@ -280,6 +309,10 @@ class Clock:
     def read(self) -> float:
         self.used_s = self._cpu() + self.slept_s
         return self.used_s
+
+    def cpu_s(self) -> float:
+        """The worker's CPU seconds at the last read()."""
+        return self.cpu0 + self.used_s - self.slept_s
 
     def spent(self) -> bool:
         """Whether the limit (or the safety net) is spent; called every POLL_S while waiting."""

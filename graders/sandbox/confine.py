@@ -825,19 +825,21 @@ def _references(modules: list[types.ModuleType], targets: list[object]) -> list[
     return sites
 
 
-# Filled by prepare() in the zygote: a scan of every module in a freshly forked child touches
-# (and so copies) every page of the interpreter, 60-100 ms per worker; a scan before the fork
-# is shared by all of them, and the child only scans the few modules imported since.
-_PREPARED: tuple[set[str], list[tuple[dict, str]]] | None = None
+# Filled by prepare() in the zygote, which puts the stubs in place before it forks: a scan of
+# every module in a freshly forked child touches (and so copies) every page of the interpreter,
+# 60-100 ms per worker, and even listing sys.modules there costs 5-10 ms. A worker inherits the
+# stubs and scans again only if a module was imported since (len(sys.modules) changed).
+_NEUTRALISED: tuple[int, list[object]] | None = None  # (len(sys.modules) then, the originals)
 
 
 _ALLOWED: tuple[str, ...] = ()  # allowed_paths(), found once by prepare()
 
 
 def prepare() -> None:
-    """Called once in the fork server before it forks workers (see _PREPARED, _ALLOWED)."""
-    global _PREPARED, _ALLOWED
-    _PREPARED = (set(sys.modules), _references(list(sys.modules.values()), _unaudited_originals()))
+    """Called once in the fork server before it forks workers (see _NEUTRALISED, _ALLOWED).
+    The fork server starts no process or thread after it."""
+    global _ALLOWED
+    _neutralise_unaudited_entry_points()
     _ALLOWED = allowed_paths()
 
 
@@ -849,6 +851,9 @@ def _neutralise_unaudited_entry_points() -> None:
     sys.modules entry of _posixsubprocess too, so that a later ``import _posixsubprocess``
     gets the stub.
     """
+    global _NEUTRALISED
+    if _NEUTRALISED is not None and _NEUTRALISED[0] == len(sys.modules):
+        return  # done in the fork server, and nothing imported since: every reference is a stub
 
     def fork_exec(*_args: object, _v: type[SandboxViolation] = SandboxViolation) -> None:
         raise _v("sandbox: starting a process is not allowed (_posixsubprocess.fork_exec)")
@@ -858,17 +863,16 @@ def _neutralise_unaudited_entry_points() -> None:
 
     stub = types.ModuleType("_posixsubprocess", "Stub installed by the grader's sandbox.")
     stub.fork_exec = fork_exec  # type: ignore[attr-defined]
-    originals = _unaudited_originals()
+    originals = _NEUTRALISED[1] if _NEUTRALISED is not None else _unaudited_originals()
     replacement = {id(o): (stub if isinstance(o, types.ModuleType) else
                            fork_exec if getattr(o, "__name__", "") == "fork_exec" else start_new_thread)
                    for o in originals}
-    seen, sites = _PREPARED or (set(), [])
-    sites = sites + _references([m for n, m in list(sys.modules.items()) if n not in seen], originals)
-    for namespace, key in sites:
+    for namespace, key in _references(list(sys.modules.values()), originals):
         replaced = replacement.get(id(namespace.get(key)))
-        if replaced is not None:
+        if replaced is not None:  # (a module listed under two names is met twice)
             namespace[key] = replaced
     sys.modules["_posixsubprocess"] = stub
+    _NEUTRALISED = (len(sys.modules), originals)
 
 
 # Event names from the CPython 3.11 audit events table, checked on 3.11.7 with a logging hook.

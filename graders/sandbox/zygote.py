@@ -10,6 +10,9 @@ Protocol on the control socket (AF_UNIX, one JSON message per request):
   {"op": "spawn", "config": {...}} with the worker's socket passed as SCM_RIGHTS
       -> {"pid": N}
   {"op": "reap", "pid": N} -> {"status": N's wait status} (the grader has killed N first)
+Either may carry "release": [pids]: workers the grader killed and whose status it does not want
+(it closed them): the zygote reaps them as they end and keeps nothing of them. Carried by the next
+request rather than sent alone, so that the grader never waits for a worker to end only to close it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,15 +68,30 @@ class ForkServer:
         self.control = ours
         self.replies = ours.makefile("rb")
         self.ready = False
+        self.released: list[int] = []  # killed workers the zygote is yet to hear of (see release)
+        self.asked = self.answered = 0  # spawn requests sent, and their replies read (see spawn)
+        self.forked: dict[int, int] = {}  # spawn request number -> pid, read but not yet claimed
 
     def _call(self, message: dict[str, Any], fds: list[int] | None = None) -> dict[str, Any]:
+        self._send(message, fds)
+        return self._read()
+
+    def _send(self, message: dict[str, Any], fds: list[int] | None = None) -> None:
         if not self.ready:
             self.control.settimeout(STARTUP_S)
             self._read()  # {"ready": true} once torch is imported and warm
             self.control.settimeout(None)
             self.ready = True
+        self._collect()  # one request in flight at a time: the zygote reads one per recv
+        if self.released:
+            message, self.released = {**message, "release": self.released}, []
         socket.send_fds(self.control, [json.dumps(message).encode()], fds or [])
-        return self._read()
+
+    def _collect(self) -> None:
+        """Read the replies of the spawn requests sent so far (they come in order)."""
+        while self.answered < self.asked:
+            self.forked[self.answered] = self._read()["pid"]
+            self.answered += 1
 
     def _read(self) -> dict[str, Any]:
         line = self.replies.readline()
@@ -80,13 +99,26 @@ class ForkServer:
             raise RuntimeError("the sandbox's fork server exited; see the messages above")
         return json.loads(line)
 
-    def spawn(self, config: dict[str, Any], sock: socket.socket) -> int:
-        """Fork a worker that serves `config` on `sock` (passed to it); returns its pid."""
-        return self._call({"op": "spawn", "config": config}, [sock.fileno()])["pid"]
+    def spawn(self, config: dict[str, Any], sock: socket.socket) -> Callable[[], int]:
+        """Fork a worker that serves `config` on `sock` (passed to it); returns a function that
+        gives its pid. The zygote forks while the caller goes on: the reply is read only when
+        the pid is asked for, or before the next request."""
+        self._send({"op": "spawn", "config": config}, [sock.fileno()])
+        number, self.asked = self.asked, self.asked + 1
+
+        def pid() -> int:
+            self._collect()
+            return self.forked.pop(number)
+
+        return pid
 
     def reap(self, pid: int) -> int:
         """The wait status of a worker the caller has just killed."""
         return self._call({"op": "reap", "pid": pid})["status"]
+
+    def release(self, pid: int) -> None:
+        """Forget a worker the caller has just killed: the zygote reaps it, nobody waits for that."""
+        self.released.append(pid)
 
     def close(self) -> None:
         """Kill the zygote; its workers die with it (PR_SET_PDEATHSIG)."""
@@ -102,8 +134,9 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def reap_finished(statuses: dict[int, int]) -> None:
-    """Collect workers that ended, keeping their status in case the grader asks."""
+def reap_finished(statuses: dict[int, int], released: set[int]) -> None:
+    """Collect workers that ended, keeping their status in case the grader asks (not for those
+    it released)."""
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -111,7 +144,10 @@ def reap_finished(statuses: dict[int, int]) -> None:
             return
         if pid == 0:
             return
-        statuses[pid] = status
+        if pid in released:
+            released.discard(pid)
+        else:
+            statuses[pid] = status
 
 
 def fork_into_pid_namespace(libc: ctypes.CDLL | None, own_pids: int | None) -> int:
@@ -157,11 +193,13 @@ def main(control_fd: int) -> None:
         importlib.import_module(module)
     worker.fingerprint()  # imports every module the tampering check guards
     shortcuts.prepare()
-    confine.prepare()
+    confine.prepare()  # puts its stubs in place: before the baseline of the tampering check
+    worker.prepare()
     gc.freeze()  # what is loaded now is shared by every worker: the collector leaves it alone
 
     control = socket.socket(fileno=control_fd)
     statuses: dict[int, int] = {}
+    released: set[int] = set()
     libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
     try:
         own_pids: int | None = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
@@ -179,6 +217,9 @@ def main(control_fd: int) -> None:
         if not message:
             break
         request = json.loads(message)
+        for pid in request.get("release", ()):
+            if statuses.pop(pid, None) is None:  # not ended yet: reaped when it has
+                released.add(pid)
         if request["op"] == "spawn":
             pid = fork_into_pid_namespace(libc, own_pids)
             if pid == 0:
@@ -197,7 +238,7 @@ def main(control_fd: int) -> None:
             if pid not in statuses:
                 statuses[pid] = os.waitpid(pid, 0)[1]
             reply = {"status": statuses.pop(pid)}
-        reap_finished(statuses)
+        reap_finished(statuses, released)
         try:
             control.sendall(json.dumps(reply).encode() + b"\n")
         except OSError:
