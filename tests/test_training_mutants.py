@@ -18,6 +18,8 @@ from graders.sandbox.settings import Settings, Training
 from graders.training.command import train_submission
 from graders.training.tasks import TASKS
 
+pytestmark = pytest.mark.slow  # every test here trains
+
 
 def training(steps: int | None) -> Settings:
     return dataclasses.replace(FAST, training=Training(steps=steps))
