@@ -56,12 +56,14 @@ def test_grade_writes_report_json_and_junit(tmp_path):
     assert suites.tag == "testsuites" and len(suites) == 2
 
 
+@pytest.mark.slow
 def test_stubs_exit_non_zero_and_say_not_started():
     done = run("grade", str(EXERCISES), "-c", "Embedder", "--lang", "en")
     assert done.returncode == 1
     assert "not started" in done.stdout.lower() and "Traceback" not in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_grade_accepts_a_checkout_and_a_zip(tmp_path):
     """A clone of the student repository (exercises/ inside) and a zip of it grade the same."""
     checkout = tmp_path / "checkout"
