@@ -80,9 +80,9 @@ def test_every_task_is_a_component_with_a_suite():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TASKS))
-def test_reference_trains_is_scored_and_drawn(name, tmp_path, server):
+def test_reference_trains_is_scored_and_drawn(name, tmp_path, reference_trained):
     steps = STEPS[name]
-    trained = train_submission(name, REFERENCE, training(steps), server)
+    trained = reference_trained(name, steps)
     ev = trained.evaluation
     assert ev.trained, ev.summary().en
     assert ev.run.step == (steps or TASKS[name].recipe.steps) and len(ev.run.losses) == ev.run.step
