@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from graders import cli
 from graders.catalogue import Component, select
 from graders.results import GradeReport
 from graders.runner import REFERENCE, grade
@@ -64,6 +65,27 @@ def server() -> Iterator[ForkServer]:
     server = ForkServer()
     yield server
     server.close()
+
+
+class Lent:
+    """The session's fork server, lent to a command that would start (and close) its own."""
+
+    def __init__(self, server: ForkServer) -> None:
+        self.server = server
+
+    def __getattr__(self, name: str):
+        return getattr(self.server, name)
+
+    def close(self) -> None:
+        pass  # the session's: closed when the session ends
+
+
+@pytest.fixture(autouse=True)
+def commands_share_the_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`main(["grade", ...])` called in a test grades with the session's fork server (started when
+    first needed): a zygote of its own would import torch again, seconds of CPU each time.
+    Commands run as processes (subprocess) still start their own."""
+    monkeypatch.setattr(cli, "ForkServer", lambda: Lent(request.getfixturevalue("server")))
 
 
 @pytest.fixture(scope="session")
