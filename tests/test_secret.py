@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 
-import pytest
 from conftest import FAST, ROOT, SNOOP, copy_reference
 
 from graders import secret
@@ -68,7 +67,6 @@ def test_gradescope_needs_the_secret(tmp_path):
     assert not (tmp_path / "autograder.zip").exists()
 
 
-@pytest.mark.slow
 def test_grade_says_which_inputs(tmp_path, capsys, monkeypatch):
     """Without a secret the instructor is told the hidden inputs are public; with one, secret."""
     monkeypatch.setenv(secret.ENV, str(tmp_path / "secret"))
