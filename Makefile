@@ -9,7 +9,8 @@ RELEASE ?= build/student-release
 test: setup
 	$(PY) -m pytest -q tests $(ARGS)
 
-# Everything but training and notebook execution: what an author runs while editing.
+# What an author runs while editing: no training, no notebook execution, no whole grader process
+# or batch, no busy-machine or time-limit waits (the tests marked `slow`; see pyproject.toml).
 test-fast: setup
 	$(PY) -m pytest -q tests -m "not slow" $(ARGS)
 

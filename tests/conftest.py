@@ -4,6 +4,7 @@ unless it was skipped for a platform reason listed in PLATFORM_SKIPS."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -12,12 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from graders import cli
 from graders.catalogue import Component, select
 from graders.results import GradeReport
 from graders.runner import REFERENCE, grade
 from graders.sandbox.confine import Limits
-from graders.sandbox.settings import Settings
+from graders.sandbox.settings import Settings, Training
 from graders.sandbox.zygote import ForkServer
+from graders.training.command import Trained, train_submission
+from graders.training.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parents[1]
 # No course secret unless a test makes one: a developer's own (~/.config) must not change the
@@ -61,6 +65,43 @@ def server() -> Iterator[ForkServer]:
     server = ForkServer()
     yield server
     server.close()
+
+
+class Lent:
+    """The session's fork server, lent to a command that would start (and close) its own."""
+
+    def __init__(self, server: ForkServer) -> None:
+        self.server = server
+
+    def __getattr__(self, name: str):
+        return getattr(self.server, name)
+
+    def close(self) -> None:
+        pass  # the session's: closed when the session ends
+
+
+@pytest.fixture(autouse=True)
+def commands_share_the_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`main(["grade", ...])` called in a test grades with the session's fork server (started when
+    first needed): a zygote of its own would import torch again, seconds of CPU each time.
+    Commands run as processes (subprocess) still start their own."""
+    monkeypatch.setattr(cli, "ForkServer", lambda: Lent(request.getfixturevalue("server")))
+
+
+@pytest.fixture(scope="session")
+def reference_trained(server: ForkServer):
+    """The reference trained on a task for `steps` (None: its recipe), once a session: the tests
+    that only read such a run (test_training, test_training_mutants) share it."""
+    runs: dict[tuple[str, int], Trained] = {}
+
+    def train(name: str, steps: int | None = None) -> Trained:
+        steps = steps or TASKS[name].recipe.steps
+        if (name, steps) not in runs:
+            settings = dataclasses.replace(FAST, training=Training(steps=steps))
+            runs[name, steps] = train_submission(name, REFERENCE, settings, server)
+        return runs[name, steps]
+
+    return train
 
 
 @pytest.fixture

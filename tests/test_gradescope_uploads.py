@@ -60,6 +60,7 @@ def zip_left_as_is(submission: Path) -> None:
             zf.write(path, Path("hw1") / path.relative_to(ROOT / "reference"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", [folder_with_another_name, github_download_zip, one_by_one, zip_left_as_is])
 def test_each_upload_shape_is_found_and_graded(tmp_path, shape):
     shape(tmp_path / "submission")
@@ -101,6 +102,7 @@ def test_notebooks_that_define_no_exercise_say_so(tmp_path):
     assert data["score"] == 0 and "no component of the exercises is defined" in data["output"]
 
 
+@pytest.mark.slow
 def test_hidden_tests_can_wait_for_the_due_date(tmp_path):
     one_by_one(tmp_path / "submission")
     data = run_autograder(tmp_path, "en", GRADER_HIDDEN_TESTS="after_due_date")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import EXERCISES, FAST, copy_reference
 from mutants import MUTANTS
 
@@ -33,6 +34,7 @@ def test_stubs_score_zero_not_started(grade_submission):
         assert all("Traceback" not in t.message.en for t in c.tests)
 
 
+@pytest.mark.slow
 def test_same_submission_same_report(tmp_path, server):
     """A submission with several mistakes at once, graded twice, gives identical results.json:
     once against the live reference, once answered from the reference's calls remembered while

@@ -109,7 +109,12 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", CASES)
+# Containing these costs the time limit they run into: seconds each, left to `make test`.
+WAITS_OUT_A_LIMIT = ("infinite_loop", "sleep_forever")
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in WAITS_OUT_A_LIMIT else n
+                                  for n in CASES])
 def test_hostile_submission_is_contained(name, tmp_path, grade_submission):
     attack, where, expected = CASES[name]
     ESCAPE.unlink(missing_ok=True)
@@ -146,6 +151,7 @@ def test_a_crash_in_one_file_does_not_reach_components_built_on_it(tmp_path, gra
     assert results["DecoderBlock"].status is Status.FULL_MARKS
 
 
+@pytest.mark.slow
 def test_timeouts_are_bounded_per_component(tmp_path, grade_submission):
     """After two timeouts the rest of a component's tests are not run: a hanging component
     costs seconds, not minutes."""
@@ -156,6 +162,7 @@ def test_timeouts_are_bounded_per_component(tmp_path, grade_submission):
     assert "time limit" in embedder.tests[0].message.en
 
 
+@pytest.mark.slow
 def test_no_worker_outlives_the_run(tmp_path, grade_submission, server):
     """A worker stuck in a loop is killed, not left spinning under the fork server."""
     submission = copy_reference(tmp_path / "submission")
@@ -479,6 +486,7 @@ class Embedder(nn.Module):
 BOMB = "x = " + " + ".join(["1"] * 20_000) + "\n"
 
 
+@pytest.mark.slow
 def test_batch_classmates_cannot_see_each_other_and_a_bomb_costs_only_itself(tmp_path):
     folder = tmp_path / "class"
     for name in ("alice", "bob", "carol"):

@@ -77,6 +77,7 @@ def test_cpu_seconds_count_the_process_and_its_children():
         cpu_seconds(reaping.pid)
 
 
+@pytest.mark.slow
 def test_a_clock_charges_cpu_time_and_sleep_but_not_the_wait_for_a_core():
     """A sleeping process spends its limit by sleeping, a spinning one by running; a spinning
     process on a core shared with three busy loops gets a quarter of it, and its clock charges
@@ -116,6 +117,7 @@ def outcomes(report: GradeReport) -> dict[str, tuple]:
             for c in report.components}
 
 
+@pytest.mark.slow
 def test_a_slow_correct_submission_passes_on_a_core_shared_with_busy_loops(tmp_path, server):
     """Its first forward takes 1 s of CPU (of the test's 2 s), on a core with three busy loops:
     four seconds or more of wall clock, and still full marks, as on an idle machine."""
@@ -156,6 +158,7 @@ def graded_busy_and_idle(submission: Path, components: list[str], settings, serv
     return idle, busy
 
 
+@pytest.mark.slow
 def test_timeouts_and_the_reference_score_the_same_with_every_core_busy(tmp_path, server):
     submission = hostile_reference(tmp_path / "submission")
     idle, busy = graded_busy_and_idle(submission, ["Embedder", "FeedForwardNetwork", "MultiHeadAttention",

@@ -157,6 +157,7 @@ def hidden_points(tests: list[tuple[str, bool, float]]) -> dict[str, float]:
     return points
 
 
+@pytest.mark.slow
 def test_replaying_the_release_scores_nothing_where_grades_count(release, replayer, autograder, server):
     components = select(list(REPLAYED))
     # The attack is real: on the release's public inputs it passes hidden tests of both components.
@@ -177,6 +178,7 @@ def test_replaying_the_release_scores_nothing_where_grades_count(release, replay
 
 
 
+@pytest.mark.slow
 def test_autograder_key_is_out_of_the_students_reach(autograder, tmp_path):
     key = autograder / "source" / "graders" / "snapshots" / KEY_FILE
     submission = copy_reference(tmp_path / "submission")
@@ -187,6 +189,7 @@ def test_autograder_key_is_out_of_the_students_reach(autograder, tmp_path):
     assert "blocked" in outputs or "hidden files" in outputs, outputs[:2000]
 
 
+@pytest.mark.slow
 def test_hidden_answers_differ_under_the_secret(tmp_path, server):
     """Every hidden test that compares with the reference's answers gets other answers under
     the course secret: none of them can be passed by replaying the release's (the property
@@ -257,6 +260,7 @@ def statements(source: str) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 def test_release_has_no_reference_code(release):
     assert not (release / "reference").exists() and not (release / "tests").exists()
     solutions = set().union(*(statements(p.read_text()) for p in REFERENCE.rglob("*.py")))
@@ -277,6 +281,7 @@ def test_release_has_no_reference_code(release):
     assert not list(release.rglob(KEY_FILE))  # the hidden inputs' key is the instructor's only
 
 
+@pytest.mark.slow
 def test_release_scores_equal_repository_scores(release, mixed, server):
     components = select(None)
     here = grade(mixed, components, FAST, oracle=Live(REFERENCE), server=server)
@@ -286,6 +291,7 @@ def test_release_scores_equal_repository_scores(release, mixed, server):
     assert {"full_marks", "not_started", "partial"} <= statuses, statuses  # all three kinds were compared
 
 
+@pytest.mark.slow
 def test_release_grades_on_its_own(release, mixed, tmp_path):
     """The release's own command line, run from the release, grades without reference/."""
     results = tmp_path / "results.json"
@@ -303,6 +309,7 @@ def test_release_grades_on_its_own(release, mixed, tmp_path):
     assert "Self-check: public inputs; the instructor's grading uses other inputs." in " ".join(done.stdout.split())
 
 
+@pytest.mark.slow
 def test_gradescope_autograder_runs_locally(autograder):
     subprocess.run(["bash", "-n", str(autograder / "source" / "setup.sh")], check=True)
     assert (autograder / "source" / "graders" / "snapshots" / KEY_FILE).exists()  # the zip is the instructor's

@@ -13,6 +13,7 @@ from conftest import FAST, ROOT, SNOOP, copy_reference
 
 from graders import secret
 from graders.catalogue import select
+from graders.cli import main
 from graders.harness.data import SALT, randn, seed
 from graders.runner import REFERENCE, grade
 
@@ -66,14 +67,16 @@ def test_gradescope_needs_the_secret(tmp_path):
     assert not (tmp_path / "autograder.zip").exists()
 
 
-def test_grade_says_which_inputs(tmp_path):
+def test_grade_says_which_inputs(tmp_path, capsys, monkeypatch):
     """Without a secret the instructor is told the hidden inputs are public; with one, secret."""
-    env = {secret.ENV: str(tmp_path / "secret")}
-    public = grader("grade", str(REFERENCE), "-c", "Embedder", env=env)
-    assert "No course secret" in " ".join(public.stdout.split()), public.stdout
+    monkeypatch.setenv(secret.ENV, str(tmp_path / "secret"))
+    main(["grade", str(REFERENCE), "-c", "Embedder", "--lang", "en"])
+    public = capsys.readouterr().out
+    assert "No course secret" in " ".join(public.split()), public
     secret.init(tmp_path / "secret")
-    salted = grader("grade", str(REFERENCE), "-c", "Embedder", "--json", str(tmp_path / "r.json"), env=env)
-    assert salted.returncode == 0 and "secret inputs" in " ".join(salted.stdout.split())
+    code = main(["grade", str(REFERENCE), "-c", "Embedder", "--json", str(tmp_path / "r.json"), "--lang", "en"])
+    salted = capsys.readouterr().out
+    assert code == 0 and "secret inputs" in " ".join(salted.split()), salted
     assert '"inputs": "secret:' in (tmp_path / "r.json").read_text()
 
 

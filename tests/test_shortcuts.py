@@ -157,7 +157,8 @@ def test_the_edit_alone_costs_nothing(where, tmp_path, grade_submission):
     assert result.status is Status.FULL_MARKS, [t.message.en for t in result.failures]
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "sdpa_torch_compile" else n
+                                  for n in CASES])  # (torch.compile takes seconds to start)
 def test_a_shortcut_does_not_keep_full_marks(name, tmp_path, grade_submission):
     where, code, expected = CASES[name]
     submission = copy_reference(tmp_path / "submission")

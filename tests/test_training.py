@@ -7,6 +7,8 @@ These tests check plumbing with few steps. Only the power forecasts, a few secon
 their full recipe here and must reach their bar; `make bench` trains every task's full recipe.
 Elsewhere: tests/test_training_cheats.py (submissions that try to score without learning),
 tests/test_training_mutants.py (each trained mutant is named by its diagnosis: longer runs).
+The tests that train are marked `slow`; the others (the catalogue, the held-out seeds, the CPU
+clock, bad input) stay in `make test-fast`, which thus still covers graders/training.
 """
 
 from __future__ import annotations
@@ -40,8 +42,6 @@ from graders.training.grading import Evaluation, heldout_seed
 from graders.training.report import save
 from graders.training.tasks import TASKS
 from graders.training.tasks.power import regular_building
-
-pytestmark = pytest.mark.slow  # every test here trains, or stands with those that do
 
 # What the reference trains here: the recipe (None) where that takes seconds, else a few steps.
 STEPS: dict[str, int | None] = {"TransformerCalculator": 3, "LSTMCalculator": 3, "AttentionCalculator": 3,
@@ -80,10 +80,11 @@ def test_every_task_is_a_component_with_a_suite():
         select(["PowerLSTMs"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TASKS))
-def test_reference_trains_is_scored_and_drawn(name, tmp_path, server):
+def test_reference_trains_is_scored_and_drawn(name, tmp_path, reference_trained):
     steps = STEPS[name]
-    trained = train_submission(name, REFERENCE, training(steps), server)
+    trained = reference_trained(name, steps)
     ev = trained.evaluation
     assert ev.trained, ev.summary().en
     assert ev.run.step == (steps or TASKS[name].recipe.steps) and len(ev.run.losses) == ev.run.step
@@ -107,6 +108,7 @@ def test_reference_trains_is_scored_and_drawn(name, tmp_path, server):
     assert all(type(w) is torch.Tensor for w in weights.values())
 
 
+@pytest.mark.slow
 def test_a_run_is_reproducible_from_its_seed(server):
     def losses(seed: int | None) -> list[float]:
         return train_submission("PowerGRU", REFERENCE, training(40, seed=seed), server).evaluation.run.losses
@@ -116,6 +118,7 @@ def test_a_run_is_reproducible_from_its_seed(server):
     assert first[0] != other[0]
 
 
+@pytest.mark.slow
 def test_a_busy_machine_changes_nothing_but_the_wall_clock(server):
     """The same run while two processes spin on the CPUs: the same steps, losses and weights (the
     recipe counts steps, and the budget CPU time, so the load cannot cut a run short)."""
@@ -160,6 +163,7 @@ def test_a_mistake_fails_the_bar_even_where_the_score_meets_it():
     assert "meets the bar, yet" in failed.value.text.en and "合格ラインに達していますが" in failed.value.text.ja
 
 
+@pytest.mark.slow
 def test_grade_train_grades_the_tasks_like_components(tmp_path, capsys):
     results = tmp_path / "results.json"
     code = main(["grade", str(REFERENCE), "-c", "PowerRNN", "-c", "RNNCell", "--json", str(results), "--lang", "en"])
@@ -202,6 +206,7 @@ def test_cpu_seconds_counts_every_thread_of_a_process():
         cpu_seconds(child.pid)
 
 
+@pytest.mark.slow
 def test_the_budget_stops_a_run_as_too_slow_never_as_a_diagnosis(tmp_path, server, grade_submission):
     settings = training(budget_s=0.3, slice_s=0.1)
     with pytest.raises(TooSlow) as stopped:
@@ -252,6 +257,7 @@ RNN.forward = _sleepy_forward
 
 
 
+@pytest.mark.slow
 def test_a_slow_step_is_told_its_cost_against_the_reference(tmp_path, server):
     with pytest.raises(TooSlow) as stopped:  # a small budget, to stop it soon: the ratio does not depend on it
         train_submission("PowerRNN", reference_with(tmp_path, "rnn/power.py", BURNS),
@@ -262,6 +268,7 @@ def test_a_slow_step_is_told_its_cost_against_the_reference(tmp_path, server):
     assert ratio > GENEROSITY  # (a step is 50 ms of burning against the reference's 6 ms)
 
 
+@pytest.mark.slow
 def test_code_that_sleeps_is_stopped_by_the_wall_clock_net(tmp_path, server):
     with pytest.raises(TooSlow) as stopped:
         # A net of 5 s of wall-clock time: some 25 steps, each 0.2 s asleep and a few ms of CPU time.
@@ -271,6 +278,7 @@ def test_code_that_sleeps_is_stopped_by_the_wall_clock_net(tmp_path, server):
     assert stopped.value.run.cpu_s < stopped.value.run.budget_s
 
 
+@pytest.mark.slow
 def test_a_component_that_differs_in_its_state_is_evaluated_as_it_trained(tmp_path, server):
     """The doubled positional-encoding exponent lives in the `pe` table, which travels with the
     weights: the reference's model computes with the student's table, and both evaluations agree
@@ -280,6 +288,7 @@ def test_a_component_that_differs_in_its_state_is_evaluated_as_it_trained(tmp_pa
     assert ev.trusted == ev.own and ev.agreement == 1.0 and ev.note() is None
 
 
+@pytest.mark.slow
 def test_a_component_that_computes_differently_is_told_why_the_evaluations_differ(tmp_path, server):
     """A cell without its hidden bias computes differently from the reference's: the weights are
     scored by the reference's computation, the lower score counts, and the report says why."""
@@ -292,6 +301,7 @@ def test_a_component_that_computes_differently_is_told_why_the_evaluations_diffe
     assert "異なります" in note.ja and note.en in ev.summary().en
 
 
+@pytest.mark.slow
 def test_without_the_reference_a_task_is_a_self_check_and_says_so(server):
     oracle = Replayer(Path("/nonexistent"))  # the student release: snapshots, no reference/
     report = grade(REFERENCE, select(["PowerRNN"]), training(5), oracle=oracle, server=server)
@@ -332,6 +342,7 @@ def greedy_decode(*args, **kwargs):
 
 
 
+@pytest.mark.slow
 def test_a_hanging_model_times_out_and_the_rest_is_graded(tmp_path, grade_submission):
     submission = reference_with(tmp_path, "transformer/transformer.py", HANGS)
     settings = training(20, slice_s=0.25, slack_s=2.0)
@@ -345,6 +356,7 @@ def test_a_hanging_model_times_out_and_the_rest_is_graded(tmp_path, grade_submis
                for t in bystander.tests), [(t.outcome, t.message.en) for t in bystander.tests]
 
 
+@pytest.mark.slow
 def test_a_tensor_subclass_as_answer_is_refused(tmp_path, grade_submission):
     submission = reference_with(tmp_path, "transformer/transformer.py", SUBCLASS)
     task = by_name(grade_submission(submission, ["TransformerCalculator"], training(5)))["TransformerCalculator"]
@@ -352,6 +364,7 @@ def test_a_tensor_subclass_as_answer_is_refused(tmp_path, grade_submission):
     assert all("tensor subclass" in t.message.en and "Traceback" not in t.message.en for t in task.tests)
 
 
+@pytest.mark.slow
 def test_the_hang_is_bounded_in_grader_train_too(tmp_path, server):
     with pytest.raises(WorkerTimeout):
         train_submission("TransformerCalculator", reference_with(tmp_path, "transformer/transformer.py", HANGS),

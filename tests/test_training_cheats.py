@@ -18,6 +18,8 @@ from conftest import FAST, by_name, copy_reference, reference_with
 from graders.sandbox.settings import Settings, Training
 from graders.training.command import train_submission
 
+pytestmark = pytest.mark.slow  # every test here trains
+
 
 def training(steps: int) -> Settings:
     return dataclasses.replace(FAST, training=Training(steps=steps))

@@ -13,10 +13,10 @@ from conftest import FAST, by_name, copy_reference
 from mutants import TRAINED_MUTANTS, TrainedMutant
 
 from graders.results import Outcome
-from graders.runner import REFERENCE
 from graders.sandbox.settings import Settings, Training
-from graders.training.command import train_submission
 from graders.training.tasks import TASKS
+
+pytestmark = pytest.mark.slow  # every test here trains
 
 
 def training(steps: int | None) -> Settings:
@@ -44,8 +44,8 @@ for trained in TRAINED_MUTANTS:
 
 
 @pytest.mark.parametrize("name", sorted(LONGEST))
-def test_the_reference_trained_as_long_is_not_named_so(name, server):
-    ev = train_submission(name, REFERENCE, training(LONGEST[name]), server).evaluation
+def test_the_reference_trained_as_long_is_not_named_so(name, reference_trained):
+    ev = reference_trained(name, LONGEST[name]).evaluation
     named_for_mutants = {t.mutant.diagnosis for t in TRAINED_MUTANTS if t.mutant.component == name}
     assert ev.trained and ev.diagnosis not in named_for_mutants, (ev.diagnosis, ev.summary().en)
     assert ev.trusted == ev.own and ev.agreement == 1.0, ev.summary().en
