@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .i18n import Lang
+from .i18n import Lang, Text
 from .notebooks.reading import NotebookError
 from .notebooks.submission import is_notebook_submission, materialize, render_notes
 from .sandbox.confine import Limits
@@ -58,7 +58,8 @@ def check_engine(args: argparse.Namespace) -> None:
         except RayMissing:
             raise UsageError(INSTALL.get(args.lang)) from None
     elif args.address:
-        raise UsageError("--address needs --engine ray")
+        raise UsageError(Text("--address needs --engine ray", "--address は --engine ray と一緒に指定してください")
+                         .get(args.lang))
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -338,10 +338,18 @@ def test_split_and_merge_keep_the_catalogue_order():
 
 def test_without_ray_the_engine_says_how_to_install_it(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
-    for lang, words in (("en", "pip install '.[ray]'"), ("ja", "追加パッケージ")):
-        assert main(["batch", str(tmp_path), "--engine", "ray", "--lang", lang]) == 2
+    for command in (["batch", str(tmp_path)], ["grade", str(EXERCISES)]):
+        for lang, words in (("en", "pip install '.[ray]'"), ("ja", "追加パッケージ")):
+            assert main([*command, "--engine", "ray", "--lang", lang]) == 2
+            err = capsys.readouterr().err.strip().splitlines()
+            assert len(err) == 1 and words in err[0] and "pip install '.[ray]'" in err[0], err
+
+
+def test_an_address_without_the_ray_engine_is_bad_input(capsys):
+    for lang, words in (("en", "needs --engine ray"), ("ja", "一緒に指定")):
+        assert main(["grade", str(EXERCISES), "--address", "auto", "--lang", lang]) == 2
         err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1 and words in err[0] and "pip install '.[ray]'" in err[0], err
+        assert len(err) == 1 and words in err[0], err
 
 
 def test_a_node_refuses_without_a_kernel_layer_or_with_another_grader():
