@@ -206,6 +206,8 @@ def training(repeat: int) -> list[tuple[str, str]]:
 def descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for p in Path("/proc").iterdir():
+        if not p.name.isdigit():  # self, thread-self
+            continue
         try:
             status = (p / "status").read_text()
         except OSError:

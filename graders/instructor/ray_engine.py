@@ -52,7 +52,7 @@ from .pool import Done, Task
 # pid-ns and nobody are root-only extras; rlimits and audit are everywhere.
 KERNEL_LAYERS = ("mount-ns", "ro-fs", "net-ns", "seccomp")
 MAX_RETRIES = 3  # a part is run again this often when its node dies (not when grading fails)
-POLL_S = 2.0  # how often the driver looks for parts past their deadline
+POLL_S = 0.5  # how often the driver looks which parts began (an actor call of a few ms), and which are late
 
 INSTALL = Text("--engine ray needs Ray, an optional extra: pip install '.[ray]'",
                "--engine ray には追加パッケージの Ray が必要です：pip install '.[ray]'")
@@ -294,16 +294,23 @@ class RayEngine:
                     ref = remote.options(**resources(names, task.cores, biggest, gpus), max_retries=self.retries,
                                          retry_exceptions=False).remote(ledger, part)
                     waiting[ref] = (submission, i)
-                if started:
-                    started(task.id)
-            self._collect(waiting, ledger, done)
+            self._collect(waiting, ledger, done, started)
         finally:
             ray.shutdown()
 
-    def _collect(self, waiting: dict[Any, tuple[Submission, int]], ledger: Any, done: Done) -> None:
+    def _collect(self, waiting: dict[Any, tuple[Submission, int]], ledger: Any, done: Done,
+                 started: Callable[[int], None] | None) -> None:
+        """Hand each submission to `done` once all its parts are back; say when it `started` (its
+        first part began on a node: the ledger knows), and stop the parts past their deadline."""
         ray = self.ray
         late: set[Any] = set()
-        checked = time.monotonic()
+        announced: set[int] = set()
+
+        def announce(task_id: int) -> None:
+            if started and task_id not in announced:
+                announced.add(task_id)
+                started(task_id)
+
         while waiting:
             ready, _ = ray.wait(list(waiting), num_returns=1, timeout=POLL_S)
             if ready:  # and every other part that is done by now
@@ -319,19 +326,24 @@ class RayEngine:
                 reply["attempt"] = ray.get(ledger.count.remote(f"{submission.task.id}/{i}"))
                 submission.replies[i] = reply
                 if len(submission.replies) == len(submission.parts):
+                    announce(submission.task.id)  # began and ended between two looks at the ledger
                     reply, error = merge(submission)
                     done(submission.task.id, reply, error)
-            if waiting and time.monotonic() - checked > POLL_S:
-                late |= self._stop_late(waiting, ledger)
-                checked = time.monotonic()
+            if waiting:
+                late |= self._watch(waiting, ledger, announce)
 
-    def _stop_late(self, waiting: dict[Any, tuple[Submission, int]], ledger: Any) -> set[Any]:
-        """Cancel the parts whose latest attempt has run past their task's time (the pool's deadline)."""
+    def _watch(self, waiting: dict[Any, tuple[Submission, int]], ledger: Any,
+               announce: Callable[[int], None]) -> set[Any]:
+        """Announce the submissions whose parts have begun, and cancel the parts whose latest attempt
+        has run past their task's time (the pool's deadline); the parts cancelled."""
         began = self.ray.get(ledger.started.remote())
         now, stopped = time.time(), set()
         for ref, (submission, i) in waiting.items():
             start = began.get(f"{submission.task.id}/{i}")
-            if start is not None and now - start > submission.task.timeout_s:
+            if start is None:
+                continue
+            announce(submission.task.id)
+            if now - start > submission.task.timeout_s:
                 self.ray.cancel(ref, force=True)
                 stopped.add(ref)
         return stopped
