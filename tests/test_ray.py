@@ -48,6 +48,7 @@ pytest.importorskip("ray", reason="Ray is an optional extra: pip install '.[ray]
 COMPONENTS = ["Embedder", "PositionalEncoder"]
 RAY = Path(sys.executable).with_name("ray")
 START_S = 180  # one `ray start` on a busy machine
+START_TRIES = 3
 
 
 def make_class(root: Path, ray_temp: Path) -> list[Planned]:
@@ -82,18 +83,29 @@ def ray_cli(*args: str, timeout: float = START_S) -> None:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    """A head and a second node, one CPU each; yields (address, temp dir); always stopped."""
-    temp = tmp_path_factory.mktemp("ray")
-    port = free_port()
-    address = f"127.0.0.2:{port}"
-    common = ("--num-cpus=1", "--num-gpus=0", "--disable-usage-stats", f"--temp-dir={temp}")
-    try:
-        ray_cli("start", "--head", f"--port={port}", "--node-ip-address=127.0.0.2", "--include-dashboard=false",
-                *common)
-        ray_cli("start", f"--address={address}", "--node-ip-address=127.0.0.3", *common)
-        yield address, temp
-    finally:
-        stop(temp)
+    """A head and a second node, one CPU each; yields (address, temp dir); always stopped.
+
+    Ray gives a node's raylet 30 s to register (ray/_private/node.py, not configurable); a machine
+    busy enough misses that, so a cluster that did not start is stopped and started again."""
+    for attempt in range(START_TRIES):
+        temp = tmp_path_factory.mktemp("ray")
+        port = free_port()
+        address = f"127.0.0.2:{port}"
+        common = ("--num-cpus=1", "--num-gpus=0", "--disable-usage-stats", f"--temp-dir={temp}")
+        try:
+            ray_cli("start", "--head", f"--port={port}", "--node-ip-address=127.0.0.2", "--include-dashboard=false",
+                    *common)
+            ray_cli("start", f"--address={address}", "--node-ip-address=127.0.0.3", *common)
+        except subprocess.CalledProcessError:
+            stop(temp)
+            if attempt == START_TRIES - 1:
+                raise
+            continue
+        try:
+            yield address, temp
+        finally:
+            stop(temp)
+        return
 
 
 def stop(temp: Path) -> None:
