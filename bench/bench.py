@@ -8,6 +8,7 @@ self-check or a batch run does. Run with `--quick` for one repetition.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -202,20 +203,134 @@ def training(repeat: int) -> list[tuple[str, str]]:
     return [*lines, ("aim", "every bar within 60 s of CPU on one thread")]
 
 
+def descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for p in Path("/proc").iterdir():
+        if not p.name.isdigit():  # self, thread-self
+            continue
+        try:
+            status = (p / "status").read_text()
+        except OSError:
+            continue
+        ppid = next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:"))
+        children.setdefault(int(ppid), []).append(int(p.name))
+    found, stack = [], [root]
+    while stack:
+        kids = children.get(stack.pop(), [])
+        found += kids
+        stack += kids
+    return found
+
+
+def stop_and_reap() -> None:
+    """Stop the cluster this process started (Ray's daemons: every process below this one, which is
+    their subreaper; `ray stop` would stop any Ray of the machine) and wait for them, so that their
+    CPU time counts in RUSAGE_CHILDREN."""
+    import signal
+
+    for pid in descendants(os.getpid()):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.2)
+
+
+def ray_cluster(count: int) -> list[tuple[str, str]]:
+    """The same class graded by the local pool and by Ray on a one-node cluster of this machine's
+    cores (`ray start --head`), each a fresh `grader batch` process: wall time, CPU time (Ray's
+    daemons and workers included: this process becomes their subreaper, and reaps them once the
+    cluster is stopped) and peak memory, and what Ray costs per submission once it is up (its
+    driver's connection, its workers' start and its scheduling, against the pool's)."""
+    import ctypes
+    import resource
+    import secrets
+    import socket
+    import tempfile
+
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        return [("ray", "not installed (pip install '.[ray]')")]
+    from graders.instructor.pool import usable_cores
+
+    ray_cli = str(Path(sys.executable).with_name("ray"))
+    ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: Ray's daemons stay our children
+    cores = usable_cores()
+    with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
+        make_class(Path(tmp) / "class", count)
+        folder = Path(tmp) / "class"
+        command = [sys.executable, "-m", "graders", "batch", str(folder), "--workers", str(cores)]
+        before = cpu_s(resource.RUSAGE_CHILDREN)
+        pool_s, pool_kib = timed_run([*command, "--db", str(Path(tmp) / "pool.sqlite")])
+        pool_cpu = cpu_s(resource.RUSAGE_CHILDREN) - before
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=secrets.token_hex(32))
+        before = cpu_s(resource.RUSAGE_CHILDREN)
+        peak = 0
+        try:
+            start = time.perf_counter()
+            # 127.0.0.2: the loopback still (Ray would replace 127.0.0.1 by the machine's network address).
+            subprocess.run([ray_cli, "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.2",
+                            f"--num-cpus={cores}", "--num-gpus=0", "--include-dashboard=false",
+                            "--disable-usage-stats", f"--temp-dir={tmp}/ray"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+            startup_s = time.perf_counter() - start
+            stop = threading.Event()
+
+            def sample() -> None:  # the batch and the cluster: every process below this one
+                nonlocal peak
+                while not stop.is_set():
+                    peak = max(peak, tree_rss_kib(os.getpid()))
+                    time.sleep(0.05)
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            try:
+                ray_s, _ = timed_run([*command, "--db", str(Path(tmp) / "ray.sqlite"), "--engine", "ray",
+                                      "--address", f"127.0.0.2:{port}"])
+            finally:
+                stop.set()
+                sampler.join()
+        finally:
+            stop_and_reap()
+        ray_cpu = cpu_s(resource.RUSAGE_CHILDREN) - before
+    overhead = (ray_s - pool_s) / count
+    return [
+        (f"local pool: {count} submissions, {cores} processes", f"{pool_s:6.2f} s   CPU {pool_cpu:5.0f} s   "
+                                                                 f"peak {pool_kib / 1024:5.0f} MiB"),
+        (f"ray: the same, a one-node cluster of {cores} CPUs", f"{ray_s:6.2f} s   CPU {ray_cpu:5.0f} s   "
+                                                                f"peak {peak / 1024:5.0f} MiB"),
+        ("  ray start (not in the line above's wall time)", f"{startup_s:6.2f} s   (its CPU time is)"),
+        ("  Ray's overhead per submission, cluster up", f"{overhead:6.2f} s   (aim: <= 0.2 s)"),
+    ]
+
+
 SECTIONS: dict[str, Callable[[int], list[tuple[str, str]]]] = {"grading": grading, "batch": batch,
-                                                                 "training": training}
+                                                                 "training": training,
+                                                                 "ray": lambda repeat: ray_cluster(30)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repetition instead of three")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only this section (repeatable)")
+    parser.add_argument("--count", type=int, default=30, help="submissions in the ray section (default: 30)")
     args = parser.parse_args()
+    sections = {**SECTIONS, "ray": lambda repeat: ray_cluster(args.count)}
     repeat = 1 if args.quick else 3
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for title in args.only or SECTIONS:
         print(f"\n[{title}]", flush=True)
-        for label, value in SECTIONS[title](repeat):
+        for label, value in sections[title](repeat):
             print(f"  {label:<46} {value}")
 
 

@@ -12,12 +12,13 @@ import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from . import secret
 from .catalogue import UNITS, UnknownComponent, select
-from .commandline import UsageError, add_limits, settings_from, submission_folder, writable
+from .commandline import UsageError, add_engine, add_limits, check_engine, settings_from, submission_folder, writable
 from .distribute.command import add_release
 from .i18n import LANGS, Lang, Text, default_lang
 from .instructor.commands import add_batch, add_override, add_report
@@ -26,6 +27,11 @@ from .notebooks.submission import is_notebook_submission
 from .sandbox.zygote import ForkServer
 from .secret import SecretError
 from .training.command import add_train
+
+if TYPE_CHECKING:
+    from .catalogue import Component
+    from .results import GradeReport
+    from .sandbox.settings import Settings
 
 
 def add_grade(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +49,7 @@ def add_grade(sub: argparse._SubParsersAction) -> None:
                    help="append the points for GitHub Classroom's reporter to FILE ($GITHUB_OUTPUT)")
     p.add_argument("--train", action="store_true",
                    help="also grade the training tasks: train each one (up to a minute each; see `grader train`)")
+    add_engine(p)
     add_limits(p)
     p.set_defaults(run=run_grade)
 
@@ -58,26 +65,17 @@ def grade_folder(args: argparse.Namespace, console: Console, submission: Path, l
         writable(output)
     if args.feedback and not is_notebook_submission(args.submission):
         raise UsageError("--feedback needs notebooks (.ipynb) to write the verdicts into")
+    check_engine(args)
     components, settings = select(args.component, train=args.train), settings_from(args)
-    # The zygote imports torch in its own process while this one imports it for the reference.
-    server = ForkServer()
-    try:
-        from .reports import classroom, gradescope, junit, terminal
-        from .runner import REFERENCE, grade
-        from .training.progress import training_bars
-        from .training.tasks import TASKS
-
-        # The training tasks take a minute each: show their progress while they train.
-        bars = training_bars(console, args.lang) if any(c.task for c in components) else contextlib.nullcontext()
-        with bars as bar:
-            progress = None if bar is None else (lambda c: bar(TASKS[c.name]))
-            report = grade(submission.resolve(), components, settings, server=server, progress=progress)
-    except SecretError as e:
-        raise UsageError(e.text.get(args.lang)) from None
-    finally:
-        server.close()
+    if args.engine == "ray":
+        report = grade_on_cluster(args, submission, components, settings)
+    else:
+        report = grade_here(args, console, submission, components, settings)
     if label is not None:
         report = dataclasses.replace(report, submission=label)
+    from .reports import classroom, gradescope, junit, terminal
+    from .runner import REFERENCE
+
     console.print(secret.note(report.inputs, REFERENCE.is_dir()).get(args.lang), style="bold", highlight=False)
     terminal.render(report, args.lang, console)
     if args.json:
@@ -91,6 +89,47 @@ def grade_folder(args: argparse.Namespace, console: Console, submission: Path, l
 
         write_feedback(args.submission, report, args.feedback, args.lang)
     return terminal.exit_code(report)
+
+
+def grade_here(args: argparse.Namespace, console: Console, submission: Path, components: list[Component],
+               settings: Settings) -> GradeReport:
+    """Grade on this machine, the training tasks' progress drawn as they train."""
+    # The zygote imports torch in its own process while this one imports it for the reference.
+    server = ForkServer()
+    try:
+        from .runner import grade
+        from .training.progress import training_bars
+        from .training.tasks import TASKS
+
+        # The training tasks take a minute each: show their progress while they train.
+        bars = training_bars(console, args.lang) if any(c.task for c in components) else contextlib.nullcontext()
+        with bars as bar:
+            progress = None if bar is None else (lambda c: bar(TASKS[c.name]))
+            return grade(submission.resolve(), components, settings, server=server, progress=progress)
+    except SecretError as e:
+        raise UsageError(e.text.get(args.lang)) from None
+    finally:
+        server.close()
+
+
+def grade_on_cluster(args: argparse.Namespace, submission: Path, components: list[Component],
+                     settings: Settings) -> GradeReport:
+    """`--engine ray`: the submission as a batch of one, without a gradebook (instructor/batch.py):
+    its suites one Ray task, each training task another. A part the cluster could not grade (a
+    node that refuses, one lost more often than Ray retries) is one line and exit status 2."""
+    from .instructor import batch
+    from .instructor.ray_engine import ClusterError
+    from .instructor.roster import Student
+
+    planned = batch.Planned(Student(str(submission.resolve())), submission.resolve())
+    try:
+        (result,) = batch.run([planned], components, None, settings, lang=args.lang, engine="ray",
+                              address=args.address)
+    except (SecretError, ClusterError) as e:
+        raise UsageError(e.text.get(args.lang)) from None
+    if result.report is None:
+        raise UsageError(result.error or "")
+    return result.report
 
 
 def add_list(sub: argparse._SubParsersAction) -> None:

@@ -1,5 +1,6 @@
 """What every subcommand of the command line shares: the error for bad input, the limits'
-options, the check that an output can be written, and finding the submission to grade.
+options, the engine's options, the check that an output can be written, and finding the
+submission to grade.
 
 graders/cli.py registers the subcommands; they import this module and never cli.py, so the
 arrows point one way (cli.py -> subcommands -> commandline.py).
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .i18n import Lang
+from .i18n import Lang, Text
 from .notebooks.reading import NotebookError
 from .notebooks.submission import is_notebook_submission, materialize, render_notes
 from .sandbox.confine import Limits
@@ -35,6 +36,30 @@ def add_limits(p: argparse.ArgumentParser) -> None:
                    help="memory per worker beyond torch itself (default: %(default)s)")
     p.add_argument("--output-limit", type=int, default=d.output_kb, metavar="KB",
                    help="what the student's code may print (default: %(default)s)")
+
+
+def add_engine(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: this machine's cores (default); ray: a Ray cluster "
+                        "(pip install '.[ray]'; see docs/cluster.md)")
+    p.add_argument("--address", metavar="ADDRESS",
+                   help="with --engine ray: the cluster to join (auto: the one this machine belongs to); "
+                        "default: start a local one for this run")
+
+
+def check_engine(args: argparse.Namespace) -> None:
+    """Ray where `--engine ray` asks for it (else how to install it, in one line), and `--address`
+    only with it."""
+    from .instructor.ray_engine import INSTALL, RayMissing, import_ray
+
+    if args.engine == "ray":
+        try:
+            import_ray()
+        except RayMissing:
+            raise UsageError(INSTALL.get(args.lang)) from None
+    elif args.address:
+        raise UsageError(Text("--address needs --engine ray", "--address は --engine ray と一緒に指定してください")
+                         .get(args.lang))
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

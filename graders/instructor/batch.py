@@ -43,7 +43,7 @@ from rich.text import Text as RichText
 
 from .. import secret
 from ..catalogue import Component, select
-from ..commandline import UsageError, settings_from, writable
+from ..commandline import UsageError, check_engine, settings_from, writable
 from ..i18n import Lang, Text
 from ..results import GradeReport, Status
 from ..sandbox.settings import Settings, wall_limit
@@ -54,6 +54,7 @@ from .codec import CodecError, report_from_json
 from .gradebook import Gradebook, Identity
 from .migrations import GradebookError
 from .pool import Pool, Task, usable_cores
+from .ray_engine import ClusterError, Engine, RayEngine
 from .roster import Student
 from .worker import settings_to_json
 
@@ -84,6 +85,7 @@ class Result:
     score: float = 0.0
     max_score: float = 0.0
     late: str | None = None  # why it counts as late (`--deadline`)
+    retried: bool = False  # its grading ran again after a node of the Ray cluster was lost
 
 
 class Listener:
@@ -194,13 +196,16 @@ def run(
     listener: Listener | None = None,
     prepared_hook: Callable[[Planned, sources.Prepared], None] | None = None,
     deadline: datetime | None = None,
+    engine: str = "local",
+    address: str | None = None,
 ) -> list[Result]:
     """Grade every planned submission; results in the order planned.
 
     `roots`: the folders the submissions were found in, as given (a folder of submissions is
     hidden whole: one mount instead of one per student); `hidden`: more paths no sandboxed
     worker may read (the roster, the gradebook). With no gradebook nothing is stored and
-    nothing skipped.
+    nothing skipped. `engine`: "local" (the pool of this machine's cores) or "ray" (a Ray cluster
+    at `address`, or a local one: ray_engine.py).
     """
     settings = settings or Settings()
     workers = workers or usable_cores()
@@ -284,11 +289,14 @@ def run(
                 if feedback_dir is not None:
                     write_feedback(report, feedback_dir, p, None, p.lang or lang)
                 results[i] = Result(p.student, p.source, "graded", report=report, seconds=seconds,
-                                    score=report.score, max_score=report.max_score, late=lates[i])
+                                    score=report.score, max_score=report.max_score, late=lates[i],
+                                    retried=bool(reply and reply.get("retried")))
             listener.finished(results[i])
 
         if tasks:
-            Pool(min(workers, len(tasks)), root / "workers").run(tasks, done, started)
+            runner: Engine = (RayEngine(workers, address, lang) if engine == "ray"
+                              else Pool(min(workers, len(tasks)), root / "workers"))
+            runner.run(tasks, done, started)
         listener.end()
         return [results[i] for i in range(len(planned))]
     finally:
@@ -370,7 +378,9 @@ def result_line(result: Result, lang: Lang) -> RichText:
     full = result.report is not None and result.report.full_marks
     style = "green" if full else ("yellow" if result.score > 0 else "red")
     late = f" ({result.late})" if result.late else ""
-    return RichText("✓ " + labels.GRADED_LINE.format(**fields, seconds=result.seconds).get(lang) + late, style=style)
+    retried = labels.RETRIED.get(lang) if result.retried else ""
+    return RichText("✓ " + labels.GRADED_LINE.format(**fields, seconds=result.seconds).get(lang) + late + retried,
+                    style=style)
 
 
 def summary_table(results: list[Result], lang: Lang) -> Table:
@@ -427,6 +437,7 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
             writable(folder)
             if folder.exists() and not folder.is_dir():
                 raise UsageError(f"{option} {folder} is not a folder")
+    check_engine(args)
     settings = settings_from(args)
     components = select(args.component)
     try:
@@ -467,9 +478,11 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
             results = run(batch_plan.planned, components, gradebook, settings, args.workers, force=args.force,
                           roots=tuple(paths), hidden=private, json_dir=args.json_dir,
                           feedback_dir=args.feedback_dir, lang=lang, deadline=args.deadline, listener=listener,
-                          prepared_hook=prepared)
+                          prepared_hook=prepared, engine=args.engine, address=args.address)
     except GradebookError as e:
         raise UsageError(str(e)) from None
+    except ClusterError as e:
+        raise UsageError(e.text.get(lang)) from None
     elapsed = time.monotonic() - start
     console.print()
     console.print(summary_table(results, lang))
@@ -487,6 +500,10 @@ def run_batch(args: argparse.Namespace, console: Console) -> int:
     missing = [e.student.id for e in entries if e.student.id not in submitted]
     if missing:
         console.print(RichText(labels.MISSING.format(count=len(missing), ids=", ".join(missing)).get(lang),
+                               style="yellow"))
+    retried = [r.student.id for r in results if r.retried]
+    if retried:
+        console.print(RichText(labels.RETRIED_IDS.format(count=len(retried), ids=", ".join(retried)).get(lang),
                                style="yellow"))
     if batch_plan.strangers:
         names = ", ".join(p.name for p in batch_plan.strangers)

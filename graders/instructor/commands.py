@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..commandline import add_limits
+from ..commandline import add_engine, add_limits
 from .pool import usable_cores
 
 DEFAULT_DB = Path("gradebook.sqlite")  # gradebook.DEFAULT_PATH, without importing sqlite3
@@ -41,6 +41,7 @@ def add_batch(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--deadline", type=deadline, metavar="WHEN",
                    help='grade checkouts as of this time ("2026-04-10 23:59", local time, or ISO 8601) and flag '
                         "late submissions")
+    add_engine(p)
     add_limits(p)
     p.set_defaults(run=run_batch)
 

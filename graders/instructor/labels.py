@@ -30,6 +30,9 @@ SIMILAR_TITLE = Text("Pairs to review: code shared beyond the stubs and the refe
                      "確認が必要な組：スタブと模範解答にないコードが似ています（判定ではありません）")
 SIMILAR_LINE = Text("  {first} & {second}: {module} ({shared} shared fragments, {share:.0%} of the smaller)",
                     "  {first} と {second}：{module}（共通の断片 {shared} 個、少ない方の {share:.0%}）")
+RETRIED = Text(" (graded again: a node of the cluster was lost)", "（クラスタのノードが失われたため再採点）")
+RETRIED_IDS = Text("Graded again after a node of the cluster was lost ({count}): {ids}",
+                   "クラスタのノードが失われたため再採点した提出（{count} 件）：{ids}")
 GRADEBOOK_AT = Text("Gradebook: {path}", "成績データベース：{path}")
 NOTES = Text("{id}: about the notebooks: {note}", "{id}：ノートブックについて：{note}")
 

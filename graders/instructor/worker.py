@@ -16,34 +16,40 @@ from __future__ import annotations
 import json
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..sandbox.confine import Limits
-from ..sandbox.settings import Settings
+from ..sandbox.settings import Settings, Training
 from ..sandbox.zygote import ForkServer
+
+if TYPE_CHECKING:
+    from ..harness.oracles import Oracle
 
 
 def settings_to_json(settings: Settings) -> dict[str, Any]:
     from dataclasses import asdict
 
-    return {"time_s": settings.time_s, "limits": asdict(settings.limits)}
+    return {"time_s": settings.time_s, "limits": asdict(settings.limits), "training": asdict(settings.training)}
 
 
 def settings_from_json(data: dict[str, Any]) -> Settings:
-    return Settings(float(data["time_s"]), Limits(**data["limits"]))
+    return Settings(float(data["time_s"]), Limits(**data["limits"]), Training(**data["training"]))
 
 
 class Grader:
     """The grading side of one worker process: a fork server kept warm across tasks."""
 
-    def __init__(self) -> None:
+    def __init__(self, oracle: Callable[[], Oracle] | None = None) -> None:
+        """`oracle`: makes the reference oracle (a Ray node's is salted with the driver's key)."""
         self.server = ForkServer()  # first: its torch import overlaps ours below
         import torch
 
         from ..runner import default_oracle
 
-        self.oracle = default_oracle(remember=True)  # one for every submission this process grades
+        # One for every submission this process grades.
+        self.oracle = oracle() if oracle else default_oracle(remember=True)
 
         # One intra-op thread: the batch runs one worker process per core, and OpenMP threads
         # of several processes fighting over two cores cost more than they bring.
