@@ -6,16 +6,20 @@ RELEASE ?= build/student-release
 
 .PHONY: test test-fast bench lint notebooks release gradescope
 
-# The framework's tests and the bench also run the Ray engine (tests/test_ray.py), so the course
-# repository installs the `ray` extra; the students' `make grade` (grader.mk) goes without it.
-test test-fast bench: $(VENV)/.ray
+# The framework's tests and the bench also run the Ray engine (tests/test_ray.py), and the tests
+# run on two cores (pytest-xdist), so the course repository installs the `ray` and `test` extras;
+# the students' `make grade` (grader.mk) goes without them.
+test test-fast bench: $(VENV)/.course
 
-$(VENV)/.ray: $(VENV)/.installed
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,ray]'
+$(VENV)/.course: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,ray,test]'
 	touch $@
 
+# Two pytest workers, a test file each at a time: most tests wait on a sandboxed worker or train
+# on one thread, so one pytest process leaves the second core mostly idle. Grades do not depend
+# on load, so the two workers cannot change a result.
 test: setup
-	$(PY) -m pytest -q tests $(ARGS)
+	$(PY) -m pytest -q -n 2 --dist loadfile tests $(ARGS)
 
 # What an author runs while editing: no training, no notebook execution, no whole grader process
 # or batch, no busy-machine or time-limit waits (the tests marked `slow`; see pyproject.toml).
