@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -82,13 +83,15 @@ def ray_cli(*args: str, timeout: float = START_S) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster():
     """A head and a second node, one CPU each; yields (address, temp dir); always stopped.
 
     Ray gives a node's raylet 30 s to register (ray/_private/node.py, not configurable); a machine
     busy enough misses that, so a cluster that did not start is stopped and started again."""
     for attempt in range(START_TRIES):
-        temp = tmp_path_factory.mktemp("ray")
+        # A short folder: Ray's sockets live under it, and a socket's path may not exceed 107 bytes
+        # (pytest's own folders, longer under pytest-xdist, go over).
+        temp = Path(tempfile.mkdtemp(prefix="ray-"))
         port = free_port()
         address = f"127.0.0.2:{port}"
         common = ("--num-cpus=1", "--num-gpus=0", "--disable-usage-stats", f"--temp-dir={temp}")
@@ -98,6 +101,7 @@ def cluster(tmp_path_factory):
             ray_cli("start", f"--address={address}", "--node-ip-address=127.0.0.3", *common)
         except subprocess.CalledProcessError:
             stop(temp)
+            shutil.rmtree(temp, ignore_errors=True)
             if attempt == START_TRIES - 1:
                 raise
             continue
@@ -105,6 +109,7 @@ def cluster(tmp_path_factory):
             yield address, temp
         finally:
             stop(temp)
+            shutil.rmtree(temp, ignore_errors=True)
         return
 
 
