@@ -24,7 +24,7 @@ test: setup
 # What an author runs while editing: no training, no notebook execution, no whole grader process
 # or batch, no busy-machine or time-limit waits (the tests marked `slow`; see pyproject.toml).
 test-fast: setup
-	$(PY) -m pytest -q tests -m "not slow" $(ARGS)
+	$(PY) -m pytest -q -n 2 --dist loadfile tests -m "not slow" $(ARGS)
 
 bench: setup
 	$(PY) bench/bench.py $(ARGS)

@@ -126,6 +126,7 @@ WRITER = textwrap.dedent("""
     components = tuple(c.component for c in report.components)
     with Gradebook(path) as book:
         print("open", flush=True)
+        sys.stdin.readline()  # both writers start together, however busy the machine is
         for i in range(count):
             book.record(Student(f"{{name}}-{{i}}"), report, Identity(f"h{{i}}", "g", components), source="x")
 """).format(root=str(ROOT))
@@ -134,7 +135,7 @@ WRITER = textwrap.dedent("""
 def writer(name: str, count: int, path) -> subprocess.Popen:
     data = json.dumps(codec.report_to_json(REPORT))
     return subprocess.Popen([sys.executable, "-c", WRITER, name, str(count), str(path), data],
-                            stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
 def check_consistent(path) -> tuple[int, int]:
@@ -151,6 +152,11 @@ def test_two_batches_writing_at_once(tmp_path):
     path = tmp_path / "gb.sqlite"
     writers = [writer(name, 300, path) for name in ("a", "b")]  # both create the schema, then write
     for w in writers:
+        assert w.stdout.readline().strip() == "open"
+    for w in writers:
+        w.stdin.write("go\n")
+        w.stdin.close()
+    for w in writers:
         assert w.wait(timeout=120) == 0
     assert check_consistent(path) == (600, 600 * 14)
     order = [r[0][0] for r in sqlite3.connect(path).execute("SELECT student_id FROM attempts ORDER BY id")]
@@ -162,6 +168,8 @@ def test_a_writer_killed_mid_batch_leaves_every_stored_attempt_whole(tmp_path):
     path = tmp_path / "gb.sqlite"
     w = writer("k", 100_000, path)
     assert w.stdout.readline() == "open\n"
+    w.stdin.write("go\n")
+    w.stdin.close()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # let it commit some attempts first
         time.sleep(0.2)
