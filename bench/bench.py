@@ -22,27 +22,37 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def tree_rss_kib(root: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+def processes() -> dict[int, dict[str, str]]:
+    """Every process's /proc status fields, by pid."""
+    found = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+        if not entry.isdigit():  # self, thread-self
             continue
         try:
             status = Path(f"/proc/{entry}/status").read_text()
         except OSError:
             continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        pid, ppid = int(entry), int(fields["PPid"])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, stack = 0, [root]
+        found[int(entry)] = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return found
+
+
+def descendants(root: int, table: dict[int, dict[str, str]] | None = None) -> list[int]:
+    """The pids under `root`, from /proc (or a table processes() already read)."""
+    children: dict[int, list[int]] = {}
+    for pid, fields in (processes() if table is None else table).items():
+        children.setdefault(int(fields["PPid"]), []).append(pid)
+    found, stack = [], [root]
     while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack += children.get(pid, [])
-    return total
+        kids = children.get(stack.pop(), [])
+        found += kids
+        stack += kids
+    return found
+
+
+def tree_rss_kib(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    table = processes()
+    return sum(int(table.get(pid, {}).get("VmRSS", "0 kB").split()[0]) for pid in [root, *descendants(root, table)])
 
 
 def timed_run(command: list[str]) -> tuple[float, int]:
@@ -201,25 +211,6 @@ def training(repeat: int) -> list[tuple[str, str]]:
     finally:
         server.close()
     return [*lines, ("aim", "every bar within 60 s of CPU on one thread")]
-
-
-def descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for p in Path("/proc").iterdir():
-        if not p.name.isdigit():  # self, thread-self
-            continue
-        try:
-            status = (p / "status").read_text()
-        except OSError:
-            continue
-        ppid = next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:"))
-        children.setdefault(int(ppid), []).append(int(p.name))
-    found, stack = [], [root]
-    while stack:
-        kids = children.get(stack.pop(), [])
-        found += kids
-        stack += kids
-    return found
 
 
 def stop_and_reap() -> None:
