@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -35,7 +36,7 @@ SPIN = "import time\nend = time.process_time() + {cpu_s}\nwhile time.process_tim
 @contextlib.contextmanager
 def hogs(count: int, cores: set[int]) -> Iterator[None]:
     """`count` busy-loop processes on `cores`, killed on the way out."""
-    processes = [subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(count)]
+    processes = [subprocess.Popen([sys.executable, "-c", HOG], start_new_session=True) for _ in range(count)]
     try:
         for p in processes:
             os.sched_setaffinity(p.pid, cores)
@@ -45,14 +46,17 @@ def hogs(count: int, cores: set[int]) -> Iterator[None]:
 
 
 def child(code: str, then: str = "import time\ntime.sleep(3600)") -> subprocess.Popen:
-    """A Python process that runs `code`, says "done" on stdout, then runs `then` until killed."""
+    """A Python process that runs `code`, says "done" on stdout, then runs `then` until killed;
+    in a process group of its own, with whatever it starts (see stop)."""
     return subprocess.Popen([sys.executable, "-c", f"{code}\nprint('done', flush=True)\n{then}"],
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def stop(*processes: subprocess.Popen) -> None:
+    """Kill each process's whole group: a child it started would otherwise sleep on, orphaned."""
     for p in processes:
-        p.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGKILL)
         p.wait()
 
 

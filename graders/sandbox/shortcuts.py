@@ -1,7 +1,9 @@
 """Refusing the library shortcuts an exercise forbids, however the student's code reaches them.
 
 The worker installs a `Guard` before the student's module is imported, from the component's
-table in the catalogue (graders/catalogue.py Shortcut). PyTorch offers two kinds of routine,
+table in the catalogue (graders/catalogue.py Shortcut); the refusals that every component shares
+are made once in the fork server, before it forks (`common`), and each worker's Guard watches them
+too. PyTorch offers two kinds of routine,
 and each is refused where every path to it converges:
 
 * Dispatcher operators (aten::lstm, aten::_scaled_dot_product_flash_attention_for_cpu, ...).
@@ -52,23 +54,29 @@ class ForbiddenShortcut(BaseException):
 
 class Guard:
     """The refusals of one component's shortcuts, made in this worker, and how the dispatcher
-    and the refused functions looked once they were made (to notice their undoing)."""
+    and the refused functions looked once they were made (to notice their undoing).
 
-    def __init__(self, shortcuts: tuple[Shortcut, ...]) -> None:
-        self.libraries: dict[str, torch.library.Library] = {}
-        self.labels: dict[str, str] = {}  # refused operator overload -> the shortcut's name
-        self.codes: dict[FunctionType, CodeType] = {}  # refused function -> its refusing code
+    `inherited`: a Guard the fork server made before it forked this worker (see common()); its
+    refusals are in place already, and this Guard watches them as its own."""
+
+    def __init__(self, shortcuts: tuple[Shortcut, ...], inherited: Guard | None = None) -> None:
+        self.libraries: dict[str, torch.library.Library] = dict(inherited.libraries) if inherited else {}
+        self.labels: dict[str, str] = dict(inherited.labels) if inherited else {}  # refused overload -> shortcut
+        self.codes: dict[FunctionType, CodeType] = dict(inherited.codes) if inherited else {}  # -> refusing code
+        done = set(inherited.shortcuts) if inherited else set()
+        self.shortcuts = tuple(shortcuts)
         with warnings.catch_warnings():  # "overriding a previously registered kernel": we mean to
             warnings.simplefilter("ignore")
-            for shortcut in shortcuts:
+            for shortcut in (s for s in shortcuts if s not in done):
                 for packet in shortcut.ops:
                     for name in overloads().get(packet, ()):
                         self._refuse_op(name, shortcut.name)
                 for dotted in shortcut.python:
                     for function in python_functions(dotted):
                         self._refuse_code(function, shortcut.name)
-            for op, function in decompositions(set(self.labels)):
-                self._refuse_code(function, self.labels[op])
+            for op, label in self.labels.items():
+                for function in decompositions().get(op, ()):
+                    self._refuse_code(function, label)
         # How the dispatcher describes each refused operator now: any later registration changes it.
         self.kernels = {name: torch._C._dispatch_dump(name) for name in self.labels}
 
@@ -121,9 +129,9 @@ def refuse(name: str) -> None:
 
 
 def prepare() -> None:
-    """Import the modules the refusals change, once in the zygote rather than in every worker."""
-    import torch._decomp  # noqa: F401 - the decompositions
-
+    """Import the modules the refusals change and index what they refuse, once in the zygote
+    rather than in every worker."""
+    decompositions()
     for component in COMPONENTS.values():
         for shortcut in component.shortcuts:
             for packet in shortcut.ops:
@@ -132,6 +140,15 @@ def prepare() -> None:
             for dotted in shortcut.python:
                 for function in python_functions(dotted):
                     refusing_code(function.__code__.co_freevars, shortcut.name)
+
+
+def common() -> Guard:
+    """The refusals of the shortcuts every component forbids, made once in the zygote before it
+    forks: each worker would otherwise register the same kernels and rewrite the same ~200
+    functions again, 10-15 ms of CPU and some 2,000 copied pages a worker. (The zygote runs no
+    code they refuse.)"""
+    shared = set.intersection(*(set(c.shortcuts) for c in COMPONENTS.values()))
+    return Guard(tuple(s for s in next(iter(COMPONENTS.values())).shortcuts if s in shared))
 
 
 @functools.cache
@@ -216,14 +233,13 @@ def defined_in(function: FunctionType, cls: type) -> bool:
     return function.__module__ == cls.__module__ and function.__qualname__.startswith(cls.__qualname__ + ".")
 
 
-def decompositions(ops: set[str]) -> list[tuple[str, FunctionType]]:
-    """The Python decompositions torch keeps of the operators (aten::lstm.input, ...): each is an
-    implementation in plain tensor operations."""
+@functools.cache
+def decompositions() -> dict[str, list[FunctionType]]:
+    """The Python decompositions torch keeps of each operator overload (aten::lstm.input -> ...):
+    each is an implementation in plain tensor operations."""
     from torch._decomp import decomposition_table
 
-    found = []
+    found: dict[str, list[FunctionType]] = {}
     for overload, function in decomposition_table.items():
-        name = overload.name()
-        if name in ops:
-            found += [(name, f) for f in functions_of(function)]
+        found.setdefault(overload.name(), []).extend(functions_of(function))
     return found

@@ -112,12 +112,13 @@ def importing(load: Callable[[], T]) -> T:
 
 
 class Worker:
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], guard: shortcuts.Guard | None = None) -> None:
+        """`guard`: the refusals the fork server made before it forked us (shortcuts.common)."""
         self.component = COMPONENTS[config["component"]]
         self.unit_dir = Path(config["code"]) / self.component.unit
         self.objects: dict[int, Any] = {}
         self.module: ModuleType | None = None
-        self.guard = shortcuts.Guard(self.component.shortcuts)
+        self.guard = shortcuts.Guard(self.component.shortcuts, guard)
         self.baseline: Namespaces = {}
         self.training: TrainingSession | None = None
 
@@ -437,14 +438,15 @@ def forget_the_grader() -> None:
                 delattr(package, attr)
 
 
-def serve(sock: socket.socket, config: dict[str, Any]) -> NoReturn:
-    """Run in the forked child: set up, confine, then answer until the grader hangs up."""
+def serve(sock: socket.socket, config: dict[str, Any], guard: shortcuts.Guard | None = None) -> NoReturn:
+    """Run in the forked child: set up, confine, then answer until the grader hangs up. `guard`:
+    the shortcut refusals the fork server made before it forked this worker."""
     os.setsid()
     die_with_parent()
     torch.set_num_threads(1)
     workdir = Path(config["workdir"])
     redirect_output(Path(config["output"]))
-    worker = Worker(config)
+    worker = Worker(config, guard)
     policy = Policy(workdir, tuple(Path(p) for p in config["hidden"]), Limits(**config["limits"]),
                     tuple(config["hidden_modules"]), (Path(config["code"]),))
     layers = confine(policy)

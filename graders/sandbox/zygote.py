@@ -193,6 +193,7 @@ def main(control_fd: int) -> None:
         importlib.import_module(module)
     worker.fingerprint()  # imports every module the tampering check guards
     shortcuts.prepare()
+    guard = shortcuts.common()  # every worker inherits these refusals (and watches them)
     confine.prepare()  # puts its stubs in place: before the baseline of the tampering check
     worker.prepare()
     gc.freeze()  # what is loaded now is shared by every worker: the collector leaves it alone
@@ -227,7 +228,7 @@ def main(control_fd: int) -> None:
                 if own_pids is not None:
                     os.close(own_pids)
                 try:
-                    worker.serve(socket.socket(fileno=fds[0]), request["config"])
+                    worker.serve(socket.socket(fileno=fds[0]), request["config"], guard)
                 finally:
                     os._exit(70)
             for fd in fds:
