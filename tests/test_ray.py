@@ -201,6 +201,22 @@ def test_grade_on_the_cluster_prints_the_report_grade_prints_here(cluster, tmp_p
     assert outputs[True] == outputs[False] and '"Embedder' in outputs[True]
 
 
+@pytest.mark.slow  # a Ray cluster
+def test_the_cluster_grades_at_the_priority_the_local_pool_has(cluster):
+    """Ray's workers run at niceness 15 unless the job asks otherwise: next to busy processes they
+    would get a few percent of a core (the Ray tests under `yes > /dev/null` on both cores took 15
+    minutes), and correct code could run into a time limit's wall-clock safety net."""
+    engine = ray_engine.RayEngine(1, cluster[0])
+    engine.connect()
+    try:
+        def niceness() -> int:
+            return os.nice(0)
+
+        assert engine.ray.get(engine.ray.remote(niceness).remote()) == os.nice(0) == 0
+    finally:
+        engine.ray.shutdown()
+
+
 def test_a_part_asks_for_the_training_threads_and_a_gpu_only_where_there_is_one():
     assert ray_engine.resources(["Embedder", "PositionalEncoder"], 4, 8, True) == {"num_cpus": 1, "num_gpus": 0}
     assert ray_engine.resources(["TransformerCalculator"], 4, 8, True) == {"num_cpus": 4, "num_gpus": 1}

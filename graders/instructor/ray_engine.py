@@ -251,7 +251,12 @@ class RayEngine:
         self.retries = retries
 
     def connect(self) -> None:
-        options: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
+        # Ray starts its workers at niceness 15: on a node that also runs other work they would get a
+        # few percent of a core, and correct code could run into the wall-clock safety net of a time
+        # limit (settings.wall_limit), so a grade would depend on the load. This job's workers run at
+        # the priority the local pool's grading processes have.
+        options: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False,
+                                   "runtime_env": {"env_vars": {"RAY_worker_niceness": "0"}}}
         try:
             if self.address:
                 self.ray.init(address=self.address, **options)
