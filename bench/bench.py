@@ -20,33 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the mutants of make_class, the process tree
 
-
-def processes() -> dict[int, dict[str, str]]:
-    """Every process's /proc status fields, by pid."""
-    found = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():  # self, thread-self
-            continue
-        try:
-            status = Path(f"/proc/{entry}/status").read_text()
-        except OSError:
-            continue
-        found[int(entry)] = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    return found
-
-
-def descendants(root: int, table: dict[int, dict[str, str]] | None = None) -> list[int]:
-    """The pids under `root`, from /proc (or a table processes() already read)."""
-    children: dict[int, list[int]] = {}
-    for pid, fields in (processes() if table is None else table).items():
-        children.setdefault(int(fields["PPid"]), []).append(pid)
-    found, stack = [], [root]
-    while stack:
-        kids = children.get(stack.pop(), [])
-        found += kids
-        stack += kids
-    return found
+from proctree import descendants, processes  # noqa: E402
 
 
 def tree_rss_kib(root: int) -> int:
@@ -119,7 +95,6 @@ def make_class(folder: Path, count: int) -> dict[str, int]:
     half done (the Transformer unit, RNN still stubs) and one mutant of tests/mutants.py each."""
     import shutil
 
-    sys.path.insert(0, str(ROOT / "tests"))
     from mutants import MUTANTS
 
     ignore = shutil.ignore_patterns("__pycache__", "notebooks")

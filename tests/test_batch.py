@@ -25,6 +25,7 @@ import nbformat
 import pytest
 from conftest import EXERCISES, copy_reference
 from mutants import MUTANTS
+from proctree import descendants
 from rich.console import Console
 
 from graders import results as r
@@ -576,23 +577,6 @@ def test_the_graders_own_exercises_are_never_taken_for_untouched_stubs():
     assert discover.locate(EXERCISES.parent).kind == "checkout"
 
 
-def descendants(pid: int) -> set[int]:
-    """Every live (not zombie) process below `pid`, from /proc."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z":
-            parents[int(stat.parent.name)] = int(fields[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
 @pytest.mark.slow
 def test_sigterm_stops_the_batch_and_its_grading_processes(tmp_path):
     folder = tmp_path / "class"
@@ -605,7 +589,7 @@ def test_sigterm_stops_the_batch_and_its_grading_processes(tmp_path):
     try:
         seen: set[int] = set()
         for _ in range(600):  # until the grading process has started its fork server
-            seen = descendants(batch.pid)
+            seen = set(descendants(batch.pid))
             if len(seen) >= 2 or batch.poll() is not None:
                 break
             time.sleep(0.1)
@@ -618,9 +602,9 @@ def test_sigterm_stops_the_batch_and_its_grading_processes(tmp_path):
     # The fork servers follow their worker (PR_SET_PDEATHSIG); a busy machine may take seconds to
     # reap them, so the net is wide: a process that outlives the batch never goes.
     for _ in range(600):
-        if not (seen & descendants(1)):
+        if not seen.intersection(descendants(1)):
             break
         time.sleep(0.1)
-    assert not (seen & descendants(1)), "grading processes outlived the batch"
+    assert not seen.intersection(descendants(1)), "grading processes outlived the batch"
     with Gradebook(db) as book:  # consistent: whatever was finished is whole
         assert all(a.error is None for a in book.attempts())

@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 from conftest import EXERCISES, copy_reference
 from mutants import MUTANTS
+from proctree import descendants
 
 from graders.catalogue import select
 from graders.cli import main
@@ -296,20 +297,6 @@ def cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
-
-
-def descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for p in Path("/proc").iterdir():
-        with contextlib.suppress(OSError, ValueError):
-            fields = dict(line.split(":", 1) for line in (p / "status").read_text().splitlines() if ":" in line)
-            children.setdefault(int(fields["PPid"]), []).append(int(p.name))
-    found, stack = [], [root]
-    while stack:
-        kids = children.get(stack.pop(), [])
-        found += kids
-        stack += kids
-    return found
 
 
 def raylets(temp: Path) -> list[int]:
